@@ -1,0 +1,13 @@
+"""知財フロント — the Streamlit entry point. Wiring only: the pages live in ``assistant/ui/pages``.
+
+streamlit run app.py        (or `make run`, which builds the index and migrates the ticket database first)
+"""
+
+import streamlit as st
+
+from assistant.ui import navigation
+
+st.set_page_config(page_title="知財フロント", page_icon=":material/support_agent:", layout="wide")
+advisor = navigation.start_run()
+navigation.sidebar(advisor)
+st.navigation(navigation.pages(advisor)).run()

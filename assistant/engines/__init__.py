@@ -1,0 +1,1 @@
+"""Answer engines: extractive (no LLM, always available) and chat-model engines behind LangChain's interface."""

@@ -1,0 +1,70 @@
+"""The extractive engine: a readable answer composed of the passages' own most relevant sentences.
+
+No model can invent anything here, which makes it the safe default on machines without an LLM and the fallback
+when an LLM's answer fails citation verification.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from assistant.engines.base import Passage
+from assistant.textutil import content_terms, sentences
+
+LEAD = {
+    "ja": "ご質問に関係する内容を、知財フロントの資料からまとめました。",
+    "en": "Here is what the knowledge base says (the sources are in Japanese):",
+}
+
+
+_DEPENDENT_START = ("逆に", "また", "ただし", "なお", "さらに", "一方", "そのため", "このため", "その", "これ", "それ", "「")
+
+
+def _score(sentence: str, q_terms: set[str], section: str) -> float:
+    terms = content_terms(sentence)
+    if not terms:
+        return 0.0
+    hit = len(terms & q_terms)
+    score = (hit + 0.1) * (1.0 if 15 <= len(sentence) <= 160 else 0.6)
+    if sentence.startswith(_DEPENDENT_START) or "→" in sentence:
+        score *= 0.5  # needs its neighbour (or a misconception bullet) to be understood
+    if "誤解" in section:
+        score *= 0.5
+    return score
+
+
+def select_sentences(question: str, passages: list[Passage], max_sentences: int = 5) -> list[tuple[str, int]]:
+    """Best sentences per passage, most relevant passage first, no near-duplicates."""
+    q_terms = content_terms(question)
+    chosen: list[tuple[str, int]] = []
+    seen: list[set[str]] = []
+    per_passage = [2, 2, 1, 1]
+    for rank, passage in enumerate(passages[:4]):
+        candidates = [s for s in sentences(passage.text) if not s.startswith("#") and len(s) >= 8]
+        scored = sorted(
+            ((s, _score(s, q_terms, passage.hit.chunk.section or ""), i) for i, s in enumerate(candidates)),
+            key=lambda x: (-x[1], x[2]),
+        )
+        taken = 0
+        for sentence, score, _ in scored:
+            if taken >= per_passage[rank] or len(chosen) >= max_sentences:
+                break
+            if rank > 0 and score < 1:
+                break
+            terms = content_terms(sentence)
+            if any(len(terms & other) / max(len(terms), 1) > 0.7 for other in seen):
+                continue
+            seen.append(terms)
+            chosen.append((sentence if sentence.endswith(("。", ".", "！", "？")) else sentence + "。", passage.n))
+            taken += 1
+    return chosen
+
+
+class ExtractiveEngine:
+    name = "extractive"
+
+    def stream(self, question: str, passages: list[Passage], language: str) -> Iterator[str]:
+        chosen = select_sentences(question, passages)
+        yield LEAD.get(language, LEAD["ja"]) + "\n\n"
+        for sentence, n in chosen:
+            yield f"- {sentence} [{n}]\n"

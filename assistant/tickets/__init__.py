@@ -1,0 +1,75 @@
+"""Tickets: consultation sheets handed to people, and the accounts of the advisors who triage them.
+
+Usage::
+
+    store = TicketStore.from_settings(get_settings())          # migrates the database to the newest schema
+    ticket = store.create_ticket(sheet.model_dump(mode="json"), sheet.to_markdown(), question=sheet.question,
+                                 urgency=sheet.urgency, category=..., prefecture=..., windows=[...],
+                                 contact=None, consent=sheet.consent, session_token=token,
+                                 idempotency_key=client_uuid)
+    scope = TicketFilters(status="新規", window=advisor.windows or None)
+    page = store.list_tickets(scope, sort="urgency,-created_at")
+    store.update_ticket(ticket.id, "yamada", status="対応中", assignee="yamada")
+
+    auth = AdvisorAuth(store)
+    result = auth.verify_login(username, password)
+"""
+
+from assistant.tickets.auth import (
+    LOGIN_FAILED_JA,
+    AdvisorAuth,
+    AdvisorExists,
+    AdvisorNotFound,
+    AuthError,
+    LoginResult,
+    WeakPassword,
+    hash_password,
+)
+from assistant.tickets.db import Database, get_database, get_engine, init_db
+from assistant.tickets.models import (
+    STATUS_LABELS,
+    URGENCY_LABELS,
+    Advisor,
+    AuditEvent,
+    Feedback,
+    Ticket,
+    hash_session_token,
+)
+from assistant.tickets.retry import RetryPolicy
+from assistant.tickets.store import (
+    UNSET,
+    IdempotencyConflict,
+    TicketFilters,
+    TicketNotFound,
+    TicketPage,
+    TicketStore,
+)
+
+__all__ = [
+    "LOGIN_FAILED_JA",
+    "STATUS_LABELS",
+    "UNSET",
+    "URGENCY_LABELS",
+    "Advisor",
+    "AdvisorAuth",
+    "AdvisorExists",
+    "AdvisorNotFound",
+    "AuditEvent",
+    "AuthError",
+    "Database",
+    "Feedback",
+    "IdempotencyConflict",
+    "LoginResult",
+    "RetryPolicy",
+    "Ticket",
+    "TicketFilters",
+    "TicketNotFound",
+    "TicketPage",
+    "TicketStore",
+    "WeakPassword",
+    "get_database",
+    "get_engine",
+    "hash_password",
+    "hash_session_token",
+    "init_db",
+]

@@ -1,0 +1,150 @@
+"""Command line for the ticket database, so deployments need neither alembic.ini nor a Python shell.
+
+    python -m assistant.tickets migrate
+    python -m assistant.tickets create-advisor yamada --display-name "山田 太郎" --windows inpit-tokyo,jpo
+    python -m assistant.tickets set-password yamada
+    python -m assistant.tickets list-advisors
+    python -m assistant.tickets revision -m "add column" --autogenerate   # for developers
+
+The database is ``CHIZAI_DATABASE_URL`` (default: SQLite under ``CHIZAI_DATA_DIR``) unless ``--url`` is given.
+Passwords are read with getpass (twice), or from ``CHIZAI_ADVISOR_PASSWORD`` for scripts; never as arguments,
+which would end up in shell history and ``ps`` output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Sequence
+
+from sqlalchemy.engine import make_url
+
+PASSWORD_ENV = "CHIZAI_ADVISOR_PASSWORD"
+
+
+def _url(args: argparse.Namespace) -> str:
+    if args.url:
+        return args.url
+    from ingest.settings import get_settings
+
+    return get_settings().resolved_database_url
+
+
+def _safe_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _read_password() -> str:
+    from assistant.tickets.auth import check_password_policy
+
+    password = os.environ.get(PASSWORD_ENV)
+    if password is None:
+        password = getpass.getpass("パスワード: ")
+        if getpass.getpass("パスワード（確認）: ") != password:
+            raise SystemExit("パスワードが一致しません。")
+    check_password_policy(password)
+    return password
+
+
+def _auth(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from assistant.tickets.auth import AdvisorAuth
+    from assistant.tickets.store import TicketStore
+
+    return AdvisorAuth(TicketStore(_url(args), migrate=True))
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from assistant.tickets.db import init_db
+
+    url = _url(args)
+    print(f"{_safe_url(url)}: {init_db(url)}")
+    return 0
+
+
+def cmd_create_advisor(args: argparse.Namespace) -> int:
+    password = _read_password()
+    windows = [w.strip() for w in (args.windows or "").split(",") if w.strip()]
+    advisor = _auth(args).create_advisor(
+        args.username, password, display_name=args.display_name or "", windows=windows, actor="cli"
+    )
+    scope = ", ".join(advisor.windows) or "すべての窓口"
+    print(f"作成しました: {advisor.username}（{advisor.display_name}）担当: {scope}")
+    return 0
+
+
+def cmd_set_password(args: argparse.Namespace) -> int:
+    password = _read_password()
+    _auth(args).set_password(args.username, password, actor="cli")
+    print(f"パスワードを変更しました: {args.username}")
+    return 0
+
+
+def cmd_list_advisors(args: argparse.Namespace) -> int:
+    from assistant.tickets.models import utcnow
+
+    advisors = _auth(args).list_advisors()
+    if not advisors:
+        print("相談員はまだ登録されていません。")
+    now = utcnow()
+    for a in advisors:
+        locked = a.locked_until is not None and a.locked_until > now
+        lock = f"  ロック中（{a.locked_until:%Y-%m-%d %H:%M} UTCまで）" if locked else ""
+        print(f"{a.username}\t{a.display_name}\t{','.join(a.windows) or '(all)'}{lock}")
+    return 0
+
+
+def cmd_revision(args: argparse.Namespace) -> int:
+    from alembic import command
+
+    from assistant.tickets.db import alembic_config
+
+    cfg = alembic_config(_url(args))
+    command.revision(cfg, message=args.message, autogenerate=args.autogenerate)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m assistant.tickets", description="知財フロント 相談票データベース"
+    )
+    parser.add_argument(
+        "--url", help="SQLAlchemy URL (default: CHIZAI_DATABASE_URL or SQLite under data dir)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("migrate", help="create or upgrade the database schema").set_defaults(fn=cmd_migrate)
+
+    p = sub.add_parser("create-advisor", help="add an advisor account")
+    p.add_argument("username")
+    p.add_argument("--display-name", default="")
+    p.add_argument("--windows", default="", help="comma-separated window ids; empty = all windows")
+    p.set_defaults(fn=cmd_create_advisor)
+
+    p = sub.add_parser("set-password", help="change an advisor's password and lift a lock")
+    p.add_argument("username")
+    p.set_defaults(fn=cmd_set_password)
+
+    sub.add_parser("list-advisors", help="show advisor accounts").set_defaults(fn=cmd_list_advisors)
+
+    p = sub.add_parser("revision", help="(developers) write a new migration")
+    p.add_argument("-m", "--message", required=True)
+    p.add_argument("--autogenerate", action="store_true")
+    p.set_defaults(fn=cmd_revision)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from assistant.tickets.auth import AuthError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.fn(args))
+    except AuthError as error:
+        print(f"エラー: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

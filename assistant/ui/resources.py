@@ -1,0 +1,112 @@
+"""Objects created once per server process (``st.cache_resource``), shared by every session and
+page.
+
+Each cache is keyed by the settings it depends on, so a test (or an operator) pointing ``CHIZAI_*``
+at another data directory gets new objects instead of stale ones. Failures are not cached: a missing
+index raises again on the next run, so the chat starts working as soon as ``python -m ingest`` (or
+the コーパス page) has built one.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import streamlit as st
+
+from assistant.handoff import HandoffPolicy, Window
+from assistant.service import Assistant
+from assistant.tickets import AdvisorAuth, TicketStore
+from ingest.catalog import IndexMismatchError
+from ingest.settings import Settings, get_settings
+from ingest.vector_store import VectorStoreUnavailable
+
+INDEX_MISSING_JA = (
+    "回答に使う索引がまだありません。管理者の方は `python -m ingest` を実行するか、"
+    "担当者ログイン後の「コーパス」ページで取り込みを実行してください。"
+)
+
+
+def settings() -> Settings:
+    return get_settings()
+
+
+def _index_key(s: Settings) -> tuple[str, ...]:
+    return (
+        str(s.data_dir.resolve()),
+        s.embedder,
+        s.chroma_url or "",
+        s.collection,
+        str(s.resolved_windows_file),
+    )
+
+
+@st.cache_resource(show_spinner=False)
+def _policy(windows_file: str) -> HandoffPolicy:
+    return HandoffPolicy.from_settings(settings())
+
+
+def policy() -> HandoffPolicy:
+    return _policy(str(settings().resolved_windows_file))
+
+
+@st.cache_resource(show_spinner="知財フロントを準備しています（初回のみ数秒かかります）…")
+def _assistant(key: tuple[str, ...]) -> Assistant:
+    return Assistant(settings(), policy=policy())
+
+
+def assistant() -> tuple[Assistant | None, str | None]:
+    """The shared assistant, or None and a Japanese explanation of why it cannot answer yet."""
+    try:
+        return _assistant(_index_key(settings())), None
+    except FileNotFoundError:
+        return None, INDEX_MISSING_JA
+    except (IndexMismatchError, VectorStoreUnavailable) as exc:
+        return None, f"索引を開けません: {exc}"
+
+
+def reset_assistant() -> None:
+    """Forget the assistant (after a re-ingest) so the next question opens the new index."""
+    _assistant.clear()
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str) -> TicketStore:
+    return TicketStore(url)
+
+
+def store() -> TicketStore:
+    return _store(settings().resolved_database_url)
+
+
+@st.cache_resource(show_spinner=False)
+def _auth(url: str) -> AdvisorAuth:
+    return AdvisorAuth(_store(url))
+
+
+def auth() -> AdvisorAuth:
+    return _auth(settings().resolved_database_url)
+
+
+@st.cache_resource(show_spinner=False)
+def ingest_lock() -> threading.Lock:
+    """One re-ingest at a time per process (two advisors pressing the button together)."""
+    return threading.Lock()
+
+
+def windows_by_id() -> dict[str, Window]:
+    return {w.id: w for w in policy().windows}
+
+
+def window_name(window_id: str) -> str:
+    w = windows_by_id().get(window_id)
+    return w.name if w else window_id
+
+
+def category_labels() -> dict[str, str]:
+    return {cid: c.label_ja for cid, c in policy().categories.items()}
+
+
+def category_label(category: str | None) -> str:
+    if not category:
+        return "（未分類）"
+    return category_labels().get(category, category)

@@ -1,0 +1,155 @@
+"""Per-user state in ``st.session_state``: kept small, bounded, and redrawn from scratch on every
+rerun.
+
+Keys used across pages are named here once. Messages are plain dicts (JSON-able) so nothing heavy or
+unpicklable lands in the session; widget keys derive from a message's random id, so they stay stable
+when history is redrawn.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+import uuid
+from dataclasses import asdict
+from typing import Any
+
+import streamlit as st
+
+from assistant.service import AnswerResult
+
+MESSAGES = "messages"
+SESSION_TOKEN = "session_token"
+HANDED_OFF = "handed_off"  # public number of the ticket this consultation was handed over with
+PENDING_QUESTION = "pending_question"
+HANDOFF_SOURCE = "handoff_source_msg"
+CHAT_PREFECTURE = "chat_prefecture"
+ADVISOR = "advisor"
+ADVISOR_NOTICE = "advisor_notice"
+ADVISOR_TICKET = "advisor_ticket_id"
+HANDOFF_PREFIX = "handoff_"
+
+MAX_MESSAGES = 40  # 20 question/answer pairs on screen; the assistant itself only sees settings.max_history
+MAX_ADVISOR_SESSION_S = 8 * 3600  # absolute limit of one login, whatever the activity
+
+
+def session_token() -> str:
+    """A random token for this browser session: the user's tickets are found by its hash, nothing else."""
+    if SESSION_TOKEN not in st.session_state:
+        st.session_state[SESSION_TOKEN] = secrets.token_urlsafe(32)
+    return st.session_state[SESSION_TOKEN]
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def messages() -> list[dict[str, Any]]:
+    return st.session_state.setdefault(MESSAGES, [])
+
+
+def add_message(message: dict[str, Any]) -> None:
+    msgs = messages()
+    msgs.append(message)
+    if len(msgs) > MAX_MESSAGES:
+        del msgs[: len(msgs) - MAX_MESSAGES]
+
+
+def user_message(question: str) -> dict[str, Any]:
+    return {"id": new_id(), "role": "user", "content": question}
+
+
+def assistant_message(result: AnswerResult, doc_categories: list[str]) -> dict[str, Any]:
+    return {
+        "id": new_id(),
+        "role": "assistant",
+        "content": result.answer,
+        "question": result.question,
+        "citations": [asdict(c) for c in result.citations],
+        "handoff": result.handoff,
+        "notices": list(result.notices),
+        "refused": result.refused,
+        "engine": result.engine,
+        "support": result.support,
+        "categories": doc_categories,
+        "feedback": None,
+    }
+
+
+def error_message(text: str) -> dict[str, Any]:
+    return {
+        "id": new_id(),
+        "role": "assistant",
+        "content": text,
+        "error": True,
+        "citations": [],
+        "handoff": {},
+        "notices": [],
+        "feedback": None,
+    }
+
+
+def find_message(message_id: str | None) -> dict[str, Any] | None:
+    return next((m for m in messages() if m["id"] == message_id), None)
+
+
+def last_answer() -> dict[str, Any] | None:
+    return next((m for m in reversed(messages()) if m["role"] == "assistant" and not m.get("error")), None)
+
+
+def history_for_assistant(msgs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What the assistant sees: role and text, plus a marker once the case was handed to a person."""
+    history: list[dict[str, Any]] = [
+        {"role": m["role"], "content": m["content"]} for m in msgs if not m.get("error")
+    ]
+    if st.session_state.get(HANDED_OFF):
+        history.append({"role": "system", "content": "", "handoff_status": "sent"})
+    return history
+
+
+def init_value(key: str, value: Any, *, force: bool = False) -> None:
+    """Give a keyed widget its starting value through session state (never also through ``value=``)."""
+    if force or key not in st.session_state:
+        st.session_state[key] = value
+
+
+def reset_consultation() -> None:
+    """「新しい相談」: forget the conversation and the handoff draft; keep the token (the user's tickets)."""
+    drop = (HANDOFF_PREFIX, "fb_", "fbc_")
+    for key in list(st.session_state.keys()):
+        if key in (MESSAGES, HANDED_OFF, PENDING_QUESTION, HANDOFF_SOURCE) or str(key).startswith(drop):
+            del st.session_state[key]
+
+
+# --- advisors ---------------------------------------------------------------------------------------------
+
+
+def login(username: str, display_name: str, windows: list[str]) -> None:
+    now = time.time()
+    st.session_state[ADVISOR] = {
+        "username": username,
+        "display_name": display_name or username,
+        "windows": list(windows),
+        "login_at": now,
+        "last_seen": now,
+    }
+
+
+def logout(notice: str | None = None) -> None:
+    st.session_state.pop(ADVISOR, None)
+    st.session_state.pop(ADVISOR_TICKET, None)
+    if notice:
+        st.session_state[ADVISOR_NOTICE] = notice
+
+
+def current_advisor(idle_minutes: int, now: float | None = None) -> dict[str, Any] | None:
+    """The logged-in advisor, or None; a login idle too long (or older than 8 h) expires here."""
+    advisor = st.session_state.get(ADVISOR)
+    if not advisor:
+        return None
+    now = time.time() if now is None else now
+    if now - advisor["last_seen"] > idle_minutes * 60 or now - advisor["login_at"] > MAX_ADVISOR_SESSION_S:
+        logout("セッションの有効期限が切れました。もう一度ログインしてください。")
+        return None
+    advisor["last_seen"] = now
+    return advisor

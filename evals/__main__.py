@@ -1,0 +1,245 @@
+"""`python -m evals run GOLD | run-all | gate | tune` — see evals/reports/README.md for what each writes."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from evals.evaluate import Bar
+from evals.report import fmt
+
+DEFAULT_REPORT = Path("evals/reports/latest")
+ENGINES = ["extractive", "local", "openai", "all"]
+GOLD_SETS = ("core", "adversarial", "realdocs")
+
+
+class RichBar(Bar):
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+
+    def task(self, description: str, total: int) -> Callable[[str], None]:
+        task = self.progress.add_task(description, total=total, label="")
+
+        def tick(label: str) -> None:
+            self.progress.update(task, advance=1, label=label[-40:])
+
+        return tick
+
+    def ingest(self, description: str) -> Callable[[int, int, str], None]:
+        task = self.progress.add_task(description, total=None, label="")
+
+        def progress(done: int, total: int, name: str) -> None:
+            self.progress.update(task, completed=done, total=total, label=name[-40:])
+
+        return progress
+
+
+@contextmanager
+def rich_bar(console: Console) -> Iterator[RichBar]:
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[label]}"),
+        console=console,
+        transient=not console.is_terminal,
+    ) as progress:
+        yield RichBar(progress)
+
+
+def print_summary(report: dict[str, Any], console: Console) -> None:
+    t = Table(title=f"{report['gold']}: retrieval ({report['n_items']} items)")
+    for col in ("system", "hit@1", "hit@5", "hit@10", "MRR", "nDCG@10", "unit hit@5", "p50 ms"):
+        t.add_column(col, justify="right")
+    for s in report["systems"]:
+        o = report["retrieval"][s]["overall"]
+        t.add_row(
+            s,
+            *[fmt(o.get(m)) for m in ("hit@1", "hit@5", "hit@10", "mrr", "ndcg@10")],
+            fmt((o.get("unit") or {}).get("hit@5")),
+            fmt(o.get("p50_ms")),
+        )
+    console.print(t)
+    t = Table(title=f"{report['gold']}: answers")
+    keys = [
+        "key_point_coverage",
+        "citation_precision",
+        "citation_recall",
+        "grounded_ratio",
+        "handoff_precision",
+        "handoff_recall",
+        "handoff_f1",
+        "window_routing",
+        "refusal_accuracy",
+        "behaviour_accuracy",
+        "language_match",
+        "p50_ms",
+        "p95_ms",
+    ]
+    t.add_column("metric")
+    for e in report["engines"]:
+        t.add_column(e, justify="right")
+    for k in keys:
+        values = [report["answers"][e]["overall"].get(k) for e in report["engines"]]
+        if any(v is not None for v in values):
+            t.add_row(k, *[fmt(v) for v in values])
+    console.print(t)
+    for note in report["notes"]:
+        console.print(f"[dim]- {note}[/dim]", highlight=False)
+
+
+def _evaluate(gold: str, args: argparse.Namespace, bar: Bar) -> dict[str, Any]:
+    from evals.evaluate import EvalOptions, evaluate
+    from evals.gold import resolve_gold
+    from evals.runner import SYSTEMS
+
+    options = EvalOptions(
+        engine=args.engine,
+        systems=tuple(args.systems.split(",")) if args.systems else SYSTEMS,
+        limit=args.limit,
+        data_dir=args.data_dir,
+        judge=args.judge,
+    )
+    return evaluate(resolve_gold(gold), options, bar=bar)
+
+
+def cmd_run(args: argparse.Namespace, console: Console, golds: list[str]) -> int:
+    from evals.report import write_reports
+
+    reports = []
+    with rich_bar(console) as bar:
+        for gold in golds:
+            reports.append(_evaluate(gold, args, bar))
+    for report in reports:
+        print_summary(report, console)
+    written = write_reports(reports, args.report)
+    console.print(f"reports: {', '.join(str(p) for p in written)}", highlight=False)
+    return 0
+
+
+def cmd_gate(args: argparse.Namespace, console: Console) -> int:
+    from evals import gate
+
+    started = time.time()
+    failures: list[str] = []
+    with rich_bar(console) as bar:
+        results = []
+        for gate_set in gate.GATE_SETS:
+            report = gate.run_gate_set(gate_set, bar)
+            results.append((gate_set, gate.baseline_document(gate_set, report)))
+    for gate_set, current in results:
+        if args.update_baselines:
+            path = gate.write_baseline(current)
+            console.print(f"baseline written: {path}", highlight=False)
+            continue
+        baseline = gate.load_baseline(gate_set.name)
+        if baseline is None:
+            failures.append(f"{gate_set.name}: no baseline (run `python -m evals gate --update-baselines`)")
+            continue
+        rows, notes = gate.compare(baseline, current)
+        t = Table(title=f"gate {gate_set.name} ({gate_set.note})")
+        for col in ("metric", "baseline", "now", "Δ", "tolerance", ""):
+            t.add_column(col, justify="right" if col not in ("metric", "") else "left")
+        for r in rows:
+            delta = None if r["now"] is None else r["now"] - r["baseline"]
+            t.add_row(
+                r["metric"],
+                fmt(r["baseline"]),
+                fmt(r["now"]),
+                fmt(delta),
+                str(r["tolerance"]),
+                "ok" if r["ok"] else "[red]DROPPED[/red]",
+            )
+            if not r["ok"]:
+                failures.append(
+                    f"{gate_set.name}: {r['metric']} {fmt(r['baseline'])} → {fmt(r['now'])} "
+                    f"(tolerance {r['tolerance']})"
+                )
+        console.print(t)
+        for note in notes:
+            console.print(f"[dim]- {note}[/dim]", highlight=False)
+    console.print(f"gate took {time.time() - started:.0f} s", highlight=False)
+    if failures:
+        console.print("[red]GATE FAILED[/red]: metric(s) dropped beyond tolerance:", highlight=False)
+        for f in failures:
+            console.print(f"  - {f}", highlight=False)
+        return 1
+    console.print("[green]gate passed[/green]" if not args.update_baselines else "baselines updated")
+    return 0
+
+
+def cmd_tune(args: argparse.Namespace, console: Console) -> int:
+    from evals.tune import run_tune
+
+    with rich_bar(console) as bar:
+        result = run_tune(args.report, answers=not args.no_answers, bar=bar, limit=args.limit)
+    console.print((args.report / "tune.md").read_text(encoding="utf-8"), highlight=False, markup=False)
+    console.print(f"tuning took {result['seconds']} s; written to {args.report}", highlight=False)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    parser = argparse.ArgumentParser(prog="python -m evals", description="知財フロント evaluation harness")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--engine", choices=ENGINES, default="all", help="answer engine(s); all = every available one"
+        )
+        p.add_argument(
+            "--report", type=Path, default=DEFAULT_REPORT, help="report directory (default: %(default)s)"
+        )
+        p.add_argument("--limit", type=int, default=None, help="first N items only")
+        p.add_argument(
+            "--data-dir",
+            type=Path,
+            default=None,
+            help="index to evaluate (default: CHIZAI_DATA_DIR, else a cache index)",
+        )
+        p.add_argument(
+            "--judge", default=None, help="LLM engine (local|openai) that grades faithfulness/correctness"
+        )
+        p.add_argument(
+            "--systems",
+            default=None,
+            help="comma-separated retrieval systems (default: bm25,dense,hybrid-weighted,hybrid-rrf,naive)",
+        )
+
+    run = sub.add_parser("run", help="evaluate one gold set")
+    run.add_argument("gold", help="path to a gold .jsonl or a set name (core, adversarial, realdocs)")
+    common(run)
+    run_all = sub.add_parser("run-all", help="core + adversarial + realdocs into one report")
+    common(run_all)
+    gate_p = sub.add_parser("gate", help="fast regression gate against evals/baselines/*.json")
+    gate_p.add_argument("--update-baselines", action="store_true", help="write new baselines from this run")
+    tune_p = sub.add_parser("tune", help="fusion / bm25_weight / min_support sweeps on core + adversarial")
+    tune_p.add_argument("--report", type=Path, default=DEFAULT_REPORT)
+    tune_p.add_argument("--limit", type=int, default=None)
+    tune_p.add_argument(
+        "--no-answers", action="store_true", help="retrieval only (skip the extractive answers)"
+    )
+    args = parser.parse_args(argv)
+    console = Console(stderr=True)
+    if args.command == "run":
+        return cmd_run(args, console, [args.gold])
+    if args.command == "run-all":
+        return cmd_run(args, console, list(GOLD_SETS))
+    if args.command == "gate":
+        return cmd_gate(args, console)
+    return cmd_tune(args, console)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

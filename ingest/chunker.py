@@ -1,0 +1,104 @@
+"""Sentence-aware chunking for Japanese: cut at 。！？ and line ends, size in characters, overlap by whole sentences.
+
+Chunks never cross a Section (page, heading section, statute paragraph), so every chunk cites one place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+
+from ingest.model import Chunk, LoadedDocument, Section
+
+_SENTENCE = re.compile(r"[^。！？!?\n]*(?:[。！？!?]+[」』）)]*|\n|$)")
+_PDF_HEADING = re.compile(r"^(?:\d+(?:\.\d+)*\.?|第.{1,4}[章節]|[IVX]+\.|[(（]\d+[)）])\s*\S.{0,38}$")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences with their closing punctuation; blank lines dropped, over-long runs hard-split at commas."""
+    sentences = []
+    for match in _SENTENCE.finditer(text):
+        raw = match.group(0)
+        sentence = raw.strip()
+        if not sentence and raw and sentences and not sentences[-1].endswith("\n"):
+            sentences[-1] += "\n"  # a bare line break after 。 still separates paragraphs
+        elif sentence:
+            # a sentence that ended its line keeps the line break, so joining restores the layout
+            sentences.append(sentence + "\n" if raw.endswith("\n") else sentence)
+    return sentences
+
+
+def _hard_split(sentence: str, size: int) -> Iterator[str]:
+    while len(sentence) > size:
+        cut = max(sentence.rfind(sep, 0, size) for sep in ("、", "，", ",", " ", "・"))
+        cut = cut + 1 if cut > size // 3 else size
+        yield sentence[:cut]
+        sentence = sentence[cut:]
+    if sentence:
+        yield sentence
+
+
+def _units(section: Section, size: int) -> Iterator[tuple[str, str | None]]:
+    """Yield (sentence, heading) pairs; PDF-style numbered heading lines update the heading."""
+    heading = None
+    for sentence in split_sentences(section.text):
+        if section.page is not None and _PDF_HEADING.match(sentence.strip()) and not sentence.strip().endswith("。"):
+            heading = sentence.strip()
+        yield from ((part, heading) for part in _hard_split(sentence, size))
+
+
+def chunk_section(section: Section, size: int, overlap: int) -> Iterator[tuple[str, str | None]]:
+    """Yield (chunk text, heading found inside the section) for one section."""
+    current: list[str] = []
+    length = 0
+    chunk_heading: str | None = None
+    for sentence, heading in _units(section, size):
+        if current and length + len(sentence) > size:
+            yield _join(current), chunk_heading
+            # carry whole trailing sentences as overlap
+            carried: list[str] = []
+            carried_len = 0
+            for prev in reversed(current):
+                if carried_len + len(prev) > overlap:
+                    break
+                carried.insert(0, prev)
+                carried_len += len(prev)
+            current, length = carried, carried_len
+        if not current:
+            chunk_heading = heading
+        current.append(sentence)
+        length += len(sentence)
+    if current:
+        yield _join(current), chunk_heading
+
+
+def _join(sentences: list[str]) -> str:
+    out = ""
+    for s in sentences:
+        if out and out[-1].isascii() and out[-1].isalnum() and s[0].isascii() and s[0].isalnum():
+            out += " "
+        out += s
+    return out.strip()
+
+
+def chunk_document(doc: LoadedDocument, size: int, overlap: int) -> list[Chunk]:
+    """Deterministic chunk ids: the same content always yields the same ids, a change yields new ones."""
+    chunks: list[Chunk] = []
+    for section in doc.sections:
+        for text, inner_heading in chunk_section(section, size, overlap):
+            label = section.section or inner_heading
+            digest = hashlib.sha1(f"{doc.doc_id}\x00{section.page}\x00{label}\x00{text}".encode()).hexdigest()[:16]
+            index = len(chunks)
+            meta = dict(doc.metadata)
+            chunks.append(
+                Chunk(
+                    chunk_id=f"{doc.doc_id}#{index:04d}-{digest}",
+                    doc_id=doc.doc_id,
+                    text=text,
+                    index=index,
+                    section=Section(text="", page=section.page, page_label=section.page_label, section=label),
+                    metadata=meta,
+                )
+            )
+    return chunks

