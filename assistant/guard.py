@@ -40,10 +40,14 @@ def is_injection(text: str, rules: GuardRules | None = None) -> bool:
     return any(p.search(norm) for p in rules.injection)
 
 
-def is_off_topic(text: str, rules: GuardRules | None = None) -> bool:
-    """Off-topic when it names an off-topic subject or carries no IP vocabulary at all."""
+def is_off_topic(text: str, rules: GuardRules | None = None, strict: bool = False) -> bool:
+    """Off-topic when it names an off-topic subject or carries no IP vocabulary at all.
+
+    ``strict`` only accepts the first reason: an explicitly off-topic subject is refused even when retrieval
+    happens to match generic words of it.
+    """
     rules = rules or load_guard()
     norm = _norm(text)
     if rules.off_topic.search(norm) and not re.search(r"特許|商標|著作|営業秘密|知財|patent|trademark|copyright", norm, re.I):
         return True
-    return rules.ip_vocabulary.search(norm) is None
+    return not strict and rules.ip_vocabulary.search(norm) is None

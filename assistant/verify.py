@@ -14,6 +14,7 @@ from assistant.engines.base import Passage
 from assistant.textutil import MARKER, overlap
 
 _LINE_SENTENCES = re.compile(r"[^。！？!?\n]+(?:[。！？!?]+|$)")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _STRUCTURAL = re.compile(r"^\s*(#+|\*\*.*\*\*:?$|[-・*]?\s*$)")
 
 
@@ -52,10 +53,10 @@ def verify_answer(
                 continue
             total += 1
             cited = [n for n in map(int, MARKER.findall(sentence)) if n in by_n]
-            good = [n for n in cited if overlap(bare, by_n[n].text) >= threshold]
+            good = [n for n in cited if supports(bare, by_n[n].text, threshold)]
             if not good:
                 best = max(passages, key=lambda p: overlap(bare, p.text), default=None)
-                if best is not None and overlap(bare, best.text) >= threshold:
+                if best is not None and supports(bare, best.text, threshold):
                     good = [best.n]
                     repointed += 1
             if good:
@@ -69,6 +70,13 @@ def verify_answer(
     result = "\n".join(out_lines).strip()
     result = re.sub(r"\n{3,}", "\n\n", result)
     return Verification(result, verified / total if total else 0.0, total, dropped, repointed)
+
+
+def supports(sentence: str, passage: str, threshold: float) -> bool:
+    """Enough shared content terms, and every number of the sentence (fees, years, rates) appears in the passage."""
+    if overlap(sentence, passage) < threshold:
+        return False
+    return all(number in passage for number in _NUMBER.findall(sentence))
 
 
 def _with_markers(sentence: str, ns: list[int]) -> str:

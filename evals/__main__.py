@@ -137,6 +137,7 @@ def cmd_gate(args: argparse.Namespace, console: Console) -> int:
         results = []
         for gate_set in gate.GATE_SETS:
             report = gate.run_gate_set(gate_set, bar)
+            console.print(f"{gate_set.name}: {report['seconds']} s; {report['notes'][0]}", highlight=False)
             results.append((gate_set, gate.baseline_document(gate_set, report)))
     for gate_set, current in results:
         if args.update_baselines:

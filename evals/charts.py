@@ -25,7 +25,8 @@ def _pyplot() -> Any | None:
 def _grouped_bars(
     plt: Any, path: Path, groups: list[str], series: dict[str, list[float]], title: str, ylabel: str
 ) -> Path:
-    fig, ax = plt.subplots(figsize=(max(6.0, 0.9 * len(groups) * max(1, len(series)) / 2 + 3), 4.2), dpi=110)
+    width_in = min(11.0, 3.0 + 0.18 * len(groups) * max(1, len(series)))
+    fig, ax = plt.subplots(figsize=(width_in, 4.6), dpi=110)
     width = 0.8 / max(1, len(series))
     for i, (name, values) in enumerate(series.items()):
         xs = [g + (i - (len(series) - 1) / 2) * width for g in range(len(groups))]
@@ -38,7 +39,12 @@ def _grouped_bars(
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(fontsize=8, ncols=min(len(series), 5), loc="lower right")
+    ax.legend(
+        fontsize=8,
+        ncols=min(len(series), 5),
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.22 if len(groups) > 5 else -0.1),
+    )
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)

@@ -102,7 +102,9 @@ def evaluate(
         from evals.runner import CachedEmbeddings
         from ingest.embedders import get_embedder
 
-        embedder = CachedEmbeddings(get_embedder(settings.embedder, settings.embed_threads))
+        embedder = CachedEmbeddings(
+            get_embedder(settings.embedder, 1)
+        )  # 1 thread: robust when another process holds a core
         notes.append(
             "query embeddings cached across retrieval systems: retrieval latency is not meaningful here"
         )

@@ -56,8 +56,17 @@ def build_index(settings: Settings, paths: list[Path] | None, progress: Progress
     }
 
 
+def moved(base: Settings, data_dir: Path, **extra: object) -> Settings:
+    """``base`` with another data dir; the local LLM stays where ``make llm`` put it (under the real data dir)."""
+    from assistant.engines.chat import default_local_model_path
+
+    return base.model_copy(
+        update={"data_dir": data_dir, "llm_model_path": default_local_model_path(base), **extra}
+    )
+
+
 def corpus_cache_settings(base: Settings) -> Settings:
-    return base.model_copy(update={"data_dir": cache_root() / f"corpus-{_slug(base.embedder)}"})
+    return moved(base, cache_root() / f"corpus-{_slug(base.embedder)}")
 
 
 def corpus_settings(
@@ -67,7 +76,7 @@ def corpus_settings(
     from ingest.pipeline import index_exists
 
     if data_dir is not None:
-        settings = base.model_copy(update={"data_dir": data_dir})
+        settings = moved(base, data_dir)
         if not index_exists(settings):
             raise FileNotFoundError(
                 f"no index in {data_dir}: run `CHIZAI_DATA_DIR={data_dir} python -m ingest` first"
@@ -100,8 +109,6 @@ def realdocs_settings(
 ) -> tuple[Settings, str]:
     files = realdocs_files(items)
     key = hashlib.sha1("|".join(sorted(p.name for p in files)).encode()).hexdigest()[:10]
-    settings = base.model_copy(
-        update={"data_dir": cache_root() / f"realdocs-{_slug(base.embedder)}-{key}", "collection": "realdocs"}
-    )
+    settings = moved(base, cache_root() / f"realdocs-{_slug(base.embedder)}-{key}", collection="realdocs")
     info = build_index(settings, files, progress)
     return settings, f"{len(files)} real documents indexed in cache {settings.data_dir} ({info})"

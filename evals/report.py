@@ -135,7 +135,7 @@ def answers_section(report: dict[str, Any]) -> list[str]:
     out += table(["metric", *engines], rows)
     for engine in engines:
         overall = report["answers"][engine]["overall"]
-        if overall.get("handoff_counts"):
+        if overall.get("handoff_counts") and any(overall["handoff_counts"].values()):
             c = overall["handoff_counts"]
             out += [
                 f"Handoff confusion ({engine}): TP {c['tp']} · FP {c['fp']} · FN {c['fn']} · TN {c['tn']}",
@@ -199,9 +199,8 @@ def worst_items(report: dict[str, Any], limit: int = 15) -> list[dict[str, Any]]
                 problems.append(f"cited {', '.join(a['cited'][:3])}")
             if a.get("handoff_gold") is not None and a["handoff_gold"] != a["handoff_pred"]:
                 badness += 1
-                problems.append(
-                    f"handoff expected {'yes' if a['handoff_gold'] else 'no'} ({a.get('handoff_reason')})"
-                )
+                got = f"yes ({a.get('handoff_reason')})" if a["handoff_pred"] else "no"
+                problems.append(f"handoff expected {'yes' if a['handoff_gold'] else 'no'}, got {got}")
             if a.get("behaviour_ok") is False:
                 badness += 1
                 problems.append(f"expected {a['expect']}, got {a['refused'] or 'an answer'}")

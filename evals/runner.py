@@ -156,7 +156,9 @@ def run_retrieval(
         query = expand_query(item.question)  # what the assistant searches for (English gets Japanese terms)
         for name, search in systems.search.items():
             t0 = time.perf_counter()
-            units = search(query)
+            units = search(
+                item.question if name == "naive" else query
+            )  # naive: the raw question, no glossary
             records.append(retrieval_record(item, name, units, (time.perf_counter() - t0) * 1000))
             if tick:
                 tick(f"{name} {item.id}")

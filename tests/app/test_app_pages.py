@@ -71,8 +71,15 @@ def login(at: AppTest, username: str = ADVISOR, password: str = ADVISOR_PASSWORD
 def seed_ticket(ui_data, question: str = "商標の出願を弁理士に相談したいです。", windows=("jpaa",)):
     sheet = build_sheet(question, [], "（回答）", [{"title": "商標の基本", "url": "https://www.jpo.go.jp/"}])
     return store(ui_data).create_ticket(
-        sheet.model_dump(mode="json"), sheet.to_markdown(), question=sheet.question, urgency="medium",
-        category="rights", prefecture="大阪府", windows=list(windows), contact=None, consent=False,
+        sheet.model_dump(mode="json"),
+        sheet.to_markdown(),
+        question=sheet.question,
+        urgency="medium",
+        category="rights",
+        prefecture="大阪府",
+        windows=list(windows),
+        contact=None,
+        consent=False,
         session_token="seed-session",
     )
 
@@ -83,7 +90,7 @@ def seed_ticket(ui_data, question: str = "商標の出願を弁理士に相談�
 def test_chat_answers_with_numbered_citations_feedback_and_reset(ui_data):
     at = ok(new_app().run())
     assert any("法的助言ではありません" in i.value and "営業秘密" in i.value for i in at.info)
-    assert [b.label for b in at.button if b.key and b.key.startswith("example_")] == list(EXAMPLES)
+    assert sorted(b.label for b in at.button if b.key and b.key.startswith("example_")) == sorted(EXAMPLES)
 
     ok(at.button(key="example_0").click().run())  # 商標登録をしないと…
     [answer] = answers(at)
@@ -114,14 +121,45 @@ def test_chat_answers_with_numbered_citations_feedback_and_reset(ui_data):
     assert "example_0" in [b.key for b in at.button]
 
 
-def test_chat_history_is_bounded(ui_data):
+def test_chat_history_is_bounded(ui_data, monkeypatch):
     from assistant.ui import state
 
+    monkeypatch.setattr(state, "MAX_MESSAGES", 4)
     at = ok(new_app().run())
     for i in range(3):
         ask(at, f"特許の出願にかかる費用はいくらですか？（{i}）")
-    assert len(at.session_state["messages"]) == 6
-    assert state.MAX_MESSAGES >= 6
+    kept = at.session_state["messages"]
+    assert len(kept) == 4 and kept[0]["content"].endswith("（1）")
+    assert len(ok(at.run()).chat_message) == 4  # the next rerun draws only what is kept
+
+
+def test_chat_without_an_index_explains_what_to_do(ui_data, tmp_path, monkeypatch):
+    from ingest.settings import get_settings
+
+    monkeypatch.setenv("CHIZAI_DATA_DIR", str(tmp_path / "empty"))
+    get_settings.cache_clear()
+    try:
+        at = ok(new_app().run())
+        assert any("索引がまだありません" in e.value and "python -m ingest" in e.value for e in at.error)
+        assert not at.chat_input
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+
+
+def test_chat_survives_an_answering_error(ui_data, monkeypatch):
+    from assistant.service import Assistant
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("index on fire")
+
+    at = ok(new_app().run())
+    monkeypatch.setattr(Assistant, "prepare", broken)
+    ask(at, "特許とは何ですか？")
+    assert any("問題が起きました" in e.value for e in at.error)
+    monkeypatch.undo()
+    ask(at, "特許とは何ですか？")  # the session keeps working; the failed turn stays visible
+    assert len(answers(at)) == 2 and "[1]" in texts(answers(at)[-1])[0]
 
 
 def test_warning_letter_shows_handoff_card_and_pii_notice(ui_data):
@@ -147,7 +185,7 @@ def test_handoff_submits_a_masked_ticket_once_and_shows_only_own_tickets(ui_data
     ok(button(at, "相談窓口につなぐ").click().run())
     assert at.title[0].value == "相談窓口につなぐ"
     assert at.text_area(key="handoff_question").value == question
-    assert "ご質問に関係する内容" in at.text_area(key="handoff_answer").value
+    assert at.text_area(key="handoff_answer").value == at.session_state["messages"][-1]["content"]
     assert at.text_input(key="handoff_contact_phone").disabled  # no consent: no contact details
     assert any("届け先の窓口" in t for t in texts(at))
 
@@ -159,7 +197,9 @@ def test_handoff_submits_a_masked_ticket_once_and_shows_only_own_tickets(ui_data
     assert at.button(key="submit_ticket").disabled
 
     ticket = store(ui_data).get_ticket_by_public_no(number)
-    assert ticket.status == "new" and ticket.urgency == "high" and not ticket.consent and ticket.contact is None
+    assert (
+        ticket.status == "new" and ticket.urgency == "high" and not ticket.consent and ticket.contact is None
+    )
     assert "jpaa" in ticket.windows
     assert PHONE not in ticket.question and PHONE not in ticket.sheet_markdown
     assert PHONE not in json.dumps(ticket.sheet_json, ensure_ascii=False)
@@ -291,7 +331,11 @@ def test_corpus_page_lists_documents_failures_and_reingests(ui_data):
 
     ok(at.button(key="corpus_reingest").click().run())
     [done] = at.success
-    assert "取り込みが終わりました" in done.value and f"変更なし {len(DOCS)}" in done.value and "失敗 1" in done.value
+    assert (
+        "取り込みが終わりました" in done.value
+        and f"変更なし {len(DOCS)}" in done.value
+        and "失敗 1" in done.value
+    )
 
 
 def test_eval_page_shows_report_or_how_to_make_one(ui_data):

@@ -17,18 +17,38 @@ from evals.metrics.retrieval import ranking_scores
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _doc(answer_overrides: dict[str, dict] | None = None, retrieval_ranks: dict[str, int] | None = None) -> dict:
+def _doc(
+    answer_overrides: dict[str, dict] | None = None, retrieval_ranks: dict[str, int] | None = None
+) -> dict:
     """A baseline-shaped document: 10 items, one system, extractive answers."""
     retrieval, answers = [], []
     for i in range(10):
         item = f"q{i}"
         rank = (retrieval_ranks or {}).get(item, 1)
         ranked = ["x"] * (rank - 1) + ["gold"]
-        retrieval.append({"id": item, "category": "c", "system": "hybrid-weighted", "scores": ranking_scores(ranked, ["gold"]), "ms": 5})
+        retrieval.append(
+            {
+                "id": item,
+                "category": "c",
+                "system": "hybrid-weighted",
+                "scores": ranking_scores(ranked, ["gold"]),
+                "ms": 5,
+            }
+        )
         record = {
-            "id": item, "category": "c", "refused": None, "expect": None, "handoff_gold": i < 3, "handoff_pred": i < 3,
-            "kp_coverage": 1.0, "citation_precision": 1.0, "citation_recall": 1.0, "grounded_ratio": 1.0,
-            "window_hit": True if i < 3 else None, "language_match": True, "ms": 100.0,
+            "id": item,
+            "category": "c",
+            "refused": None,
+            "expect": None,
+            "handoff_gold": i < 3,
+            "handoff_pred": i < 3,
+            "kp_coverage": 1.0,
+            "citation_precision": 1.0,
+            "citation_recall": 1.0,
+            "grounded_ratio": 1.0,
+            "window_hit": True if i < 3 else None,
+            "language_match": True,
+            "ms": 100.0,
         }
         record.update((answer_overrides or {}).get(item, {}))
         answers.append(record)

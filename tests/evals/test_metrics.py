@@ -61,7 +61,13 @@ def test_gold_target_is_credited_once():
 
 def test_ranking_scores_bundle():
     scores = ranking_scores(["x", "g"], ["g"])
-    assert scores == {"hit@1": 0.0, "hit@5": 1.0, "hit@10": 1.0, "mrr": 0.5, "ndcg@10": pytest.approx(1 / math.log2(3))}
+    assert scores == {
+        "hit@1": 0.0,
+        "hit@5": 1.0,
+        "hit@10": 1.0,
+        "mrr": 0.5,
+        "ndcg@10": pytest.approx(1 / math.log2(3)),
+    }
 
 
 @pytest.mark.parametrize(
@@ -95,7 +101,9 @@ def test_citation_precision_recall():
 
 
 def test_key_point_nfkc_substring():
-    answer = "営業秘密として保護されるには、秘密管理性・有用性・非公知性の３要件が必要です。ＰＣＴ出願も参照。"
+    answer = (
+        "営業秘密として保護されるには、秘密管理性・有用性・非公知性の３要件が必要です。ＰＣＴ出願も参照。"
+    )
     assert am.key_point_covered("秘密管理性", answer) is True
     assert am.key_point_covered("3要件", answer) is True  # full-width digit matched after NFKC
     assert am.key_point_covered("PCT 出願", answer) is True  # spaces ignored, full-width Latin folded
@@ -113,16 +121,23 @@ def test_key_point_token_overlap_threshold():
 def test_english_key_points_need_an_english_answer():
     ja_answer = "- 秘密として管理されていること。[1]\n- 事業に有用な情報であること。[1]"
     assert am.key_point_covered("managed as secret", ja_answer) is None  # n/a, not a miss
-    en_answer = "Information must be managed as a secret, be useful for the business and not be publicly known. " * 2
+    en_answer = (
+        "Information must be managed as a secret, be useful for the business and not be publicly known. " * 2
+    )
     assert am.key_point_covered("managed as secret", en_answer) is True
     assert am.key_point_covered("not publicly known", en_answer) is True
     assert am.key_point_covered("central attack within 5 years", en_answer) is False
     # 5-letter stems: "examines" answers "examine"
-    assert am.key_point_covered("designated countries examine", "Each designated country examines it. " * 3) is True
+    assert (
+        am.key_point_covered("designated countries examine", "Each designated country examines it. " * 3)
+        is True
+    )
 
 
 def test_key_point_coverage_counts_applicable_only():
-    coverage, missing, na = am.key_point_coverage(["秘密管理性", "有用性", "J-PlatPat で検索", "file early"], "秘密管理性と有用性", english_answer=False)
+    coverage, missing, na = am.key_point_coverage(
+        ["秘密管理性", "有用性", "J-PlatPat で検索", "file early"], "秘密管理性と有用性", english_answer=False
+    )
     # "J-PlatPat で検索" is Japanese (has kana/kanji): applicable and missing; "file early" is English: n/a
     assert (coverage, missing, na) == (2 / 3, ["J-PlatPat で検索"], ["file early"])
     assert am.key_point_coverage([], "x") == (None, [], [])
@@ -189,7 +204,12 @@ def test_behaviour_ok():
 def test_threshold_sweep():
     rows = threshold_sweep([0.2, 0.5, 0.8, 1.0], [0.1, 0.3, 0.6], [0.25, 0.5])
     # t=0.25: answered 3/4, refused 1/3; t=0.5: answered 3/4 (0.5 ≥ 0.5), refused 2/3
-    assert rows[0] == {"min_support": 0.25, "answered": 0.75, "refused": pytest.approx(1 / 3), "balanced": pytest.approx((0.75 + 1 / 3) / 2)}
+    assert rows[0] == {
+        "min_support": 0.25,
+        "answered": 0.75,
+        "refused": pytest.approx(1 / 3),
+        "balanced": pytest.approx((0.75 + 1 / 3) / 2),
+    }
     assert rows[1]["answered"] == 0.75
     assert rows[1]["refused"] == pytest.approx(2 / 3)
 
@@ -222,13 +242,46 @@ def test_summaries_and_categories():
     assert cats["a"]["mrr"] == 1.0 and cats["b"]["mrr"] == 0.5
 
     answers = [
-        {"id": "1", "category": "a", "refused": None, "expect": None, "handoff_gold": True, "handoff_pred": True,
-         "kp_coverage": 1.0, "citation_precision": 1.0, "grounded_ratio": 0.8, "language_match": True, "ms": 100},
-        {"id": "2", "category": "a", "refused": "no-support", "expect": None, "handoff_gold": False, "handoff_pred": True,
-         "kp_coverage": 0.0, "citation_precision": None, "grounded_ratio": 0.0, "language_match": True, "ms": 300},
-        {"id": "3", "category": "none", "refused": "injection", "expect": "refuse", "refusal_expected": True,
-         "refusal_ok": True, "behaviour_ok": True, "kind": "injection", "handoff_gold": False, "handoff_pred": False,
-         "language_match": False, "ms": 5},
+        {
+            "id": "1",
+            "category": "a",
+            "refused": None,
+            "expect": None,
+            "handoff_gold": True,
+            "handoff_pred": True,
+            "kp_coverage": 1.0,
+            "citation_precision": 1.0,
+            "grounded_ratio": 0.8,
+            "language_match": True,
+            "ms": 100,
+        },
+        {
+            "id": "2",
+            "category": "a",
+            "refused": "no-support",
+            "expect": None,
+            "handoff_gold": False,
+            "handoff_pred": True,
+            "kp_coverage": 0.0,
+            "citation_precision": None,
+            "grounded_ratio": 0.0,
+            "language_match": True,
+            "ms": 300,
+        },
+        {
+            "id": "3",
+            "category": "none",
+            "refused": "injection",
+            "expect": "refuse",
+            "refusal_expected": True,
+            "refusal_ok": True,
+            "behaviour_ok": True,
+            "kind": "injection",
+            "handoff_gold": False,
+            "handoff_pred": False,
+            "language_match": False,
+            "ms": 5,
+        },
     ]
     a = summarise_answers(answers)
     assert a["over_refusal"] == 0.5  # one of the two answerable items was refused

@@ -158,7 +158,7 @@ def workflow(ticket: Ticket, advisor: dict[str, Any]) -> None:
             st.session_state[key] = base[name]
     base = st.session_state[base_key]
     st.selectbox("状態", list(STATUS_LABELS), key=keys["status"], format_func=STATUS_LABELS.get)
-    st.text_input("担当者", key=keys["assignee"], max_chars=64, placeholder=advisor["username"])
+    st.text_input("担当者", key=keys["assignee"], max_chars=64, placeholder=f"例: {advisor['username']}")
     st.text_area("メモ（相談者には表示されません）", key=keys["notes"], height=120, max_chars=4000)
     if st.button("保存", key=f"detail_save_{ticket.id}", type="primary", icon=":material/save:"):
         changes = {
