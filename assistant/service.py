@@ -266,7 +266,9 @@ class Turn:
         verification = verify_answer(raw, passages, keep=keep)
         body, used_engine = verification.text, engine.name
         grounded = verification.grounded_ratio
-        if engine.name != "extractive" and (grounded < 0.6 or verification.sentences < 1):
+        # A model answer must be mostly grounded and say something: a lone copied heading is not an answer.
+        substance = len(MARKER.sub("", body).strip())
+        if engine.name != "extractive" and (grounded < 0.6 or verification.sentences < 1 or substance < 20):
             fallback = "".join(a.engine("extractive").stream(q, passages, language))
             verification = verify_answer(fallback, passages, keep=keep)
             body, used_engine, grounded = verification.text, f"{engine.name}→extractive", verification.grounded_ratio
