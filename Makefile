@@ -55,7 +55,8 @@ run: install
 	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) \
 	  --server.headless true --browser.gatherUsageStats false
 
-test: install-test
+# On CI (CI=true) the local LLM is installed too, so its tests run instead of skipping (≈10 min the first time).
+test: install-test $(if $(CI),llm)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

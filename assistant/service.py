@@ -1,29 +1,34 @@
 """The Python API the CLI, the Streamlit app and the evals share: one question in, one grounded answer out.
 
 Flow: guard → follow-up rewrite → hybrid retrieval → support check → engine (streamed) → citation verification
-(fallback to extractive) → handoff decision. Citations are built from retrieval metadata, never from model text.
+(fallback to extractive) → handoff decision. Citations are built from retrieval metadata, never from model text,
+and the only links an answer (or its stream) may carry are the ``url`` fields of the retrieved documents.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from assistant.engines.base import AnswerEngine, Passage
+from assistant.engines.base import REMOVED, AnswerEngine, Passage, strip_instructions
 from assistant.engines.chat import ChatModelEngine, local_available, local_chat_model, openai_chat_model
 from assistant.engines.extractive import LEAD, ExtractiveEngine
 from assistant.guard import is_injection, is_off_topic
 from assistant.handoff import HandoffPolicy, looks_confidential
 from assistant.handoff.pii import find_pii
 from assistant.language import detect_language, expand_query
+from assistant.links import allowed_set, filter_link_stream, filter_links
+from assistant.logsafe import shown
 from assistant.retrieval import Hit, HybridRetriever
 from assistant.textutil import MARKER, content_terms, sentences
 from assistant.verify import verify_answer
 from ingest.settings import Settings
 
+log = logging.getLogger(__name__)
 DISCLAIMER = {
     "ja": "※ これは一般的な情報で、法的助言ではありません。個別の事案は専門家や相談窓口にご相談ください。",
     "en": "Note: this is general information, not legal advice. For your specific case, please consult an expert or a support window.",
@@ -126,7 +131,7 @@ class Assistant:
         self.retriever = retriever or HybridRetriever(settings)
         self.policy = policy or HandoffPolicy.from_settings(settings)
         self._engines: dict[str, AnswerEngine] = dict(engines or {})
-        self._engines.setdefault("extractive", ExtractiveEngine())
+        self._engines.setdefault("extractive", ExtractiveEngine(settings.cite_score_ratio))
 
     # ---------------------------------------------------------------- engines
     def available_engines(self) -> list[str]:
@@ -206,10 +211,13 @@ class Turn:
         notices: list[str] = []
         if find_pii(q) or looks_confidential(q):
             notices.append(CONFIDENTIAL_NOTICE[language])
+        # The question itself only with CHIZAI_DEBUG_LOG_TEXT: logs are kept longer and wider than tickets.
+        log.debug("question (%s, %d earlier turns): %s", language, len(self.history), shown(q, a.settings))
 
         def finish(answer: str, refused: str | None, citations: list[Citation], decision: Any, engine: str,
                    grounded: float, support: float, query: str, hits: list[Hit]) -> None:
             timings["total_ms"] = (time.perf_counter() - t_start) * 1000
+            log.debug("answered by %s (refused: %s, support %.2f) in %.0f ms", engine, refused, support, timings["total_ms"])
             self.result = AnswerResult(
                 question=q, query=query, answer=answer, citations=citations,
                 handoff=_handoff_view(decision), engine=engine, language=language, grounded_ratio=grounded,
@@ -252,18 +260,25 @@ class Turn:
         if engine.name == "openai" and notices and not self.consent_remote:
             engine = a.engine("extractive")
             notices.append("外部のAIには送信せず、資料の抜粋でお答えします。 / Not sent to the remote model without consent.")
+        allowed = allowed_set(p.hit.chunk.metadata.get("url") for p in passages)
         t0 = time.perf_counter()
         raw = ""
         first = True
-        for piece in engine.stream(q, passages, language):
+
+        def generated() -> Iterator[str]:
+            nonlocal raw
+            for piece in engine.stream(q, passages, language):
+                raw += piece
+                yield piece
+
+        for piece in filter_link_stream(generated(), allowed, language):
             if first:
                 timings["first_token_ms"] = (time.perf_counter() - t_start) * 1000
                 first = False
-            raw += piece
             yield piece
         timings["generate_ms"] = (time.perf_counter() - t0) * 1000
         keep = frozenset(LEAD.values())
-        verification = verify_answer(raw, passages, keep=keep)
+        verification = verify_answer(raw, passages, keep=keep, question=q)
         body, used_engine = verification.text, engine.name
         grounded = verification.grounded_ratio
         # A model answer must be mostly grounded and say something: a lone copied heading is not an answer.
@@ -280,13 +295,16 @@ class Turn:
             parts.append(f"**{NEXT_STEPS[language]}**\n" + "\n".join(next_steps))
             cited = sorted(set(cited) | {int(n) for n in MARKER.findall("\n".join(next_steps))})
         parts.append(DISCLAIMER[language])
-        answer = "\n\n".join(parts)
+        answer, _ = filter_links("\n\n".join(parts), allowed, language)
         citations = [_citation(by_n[n]) for n in cited if n in by_n]
         finish(answer, None, citations, decision, used_engine, grounded, support, query, hits)
 
 
 def _next_steps(retriever: HybridRetriever, passages: list[Passage], body: str) -> list[str]:
-    """Bullets from the cited documents' 次にやること sections, cited with the document's passage number."""
+    """Bullets from the cited documents' 次にやること sections, cited with the document's passage number.
+
+    They are quoted without verification, so lines that address the assistant are screened out here too.
+    """
     steps: list[str] = []
     seen_docs: set[str] = set()
     for passage in passages:
@@ -294,7 +312,9 @@ def _next_steps(retriever: HybridRetriever, passages: list[Passage], body: str) 
             continue
         seen_docs.add(passage.hit.chunk.doc_id)
         for text in retriever.catalog.section_texts(passage.hit.chunk.doc_id, "次に"):
-            for line in sentences(text):
+            for line in sentences(strip_instructions(text)):
+                if REMOVED in line:
+                    continue
                 if len(line) >= 8 and len(steps) < 3 and line not in body and all(line not in s for s in steps):
                     steps.append(f"- {line} [{passage.n}]")
         if len(steps) >= 3:

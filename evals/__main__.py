@@ -1,4 +1,4 @@
-"""`python -m evals run GOLD | run-all | gate | tune` — see evals/reports/README.md for what each writes."""
+"""`python -m evals run GOLD | run-all | gate | tune | redteam` — see evals/reports/README.md for what each writes."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -190,6 +191,33 @@ def cmd_tune(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def cmd_redteam(args: argparse.Namespace, console: Console) -> int:
+    """Every attack of evals/redteam_attacks.py; exit code 1 when any succeeded (the target is none)."""
+    from evals.redteam import ENGINES, run_redteam, write_report
+    from evals.redteam_attacks import CHAT_ATTACKS
+
+    with rich_bar(console) as bar:
+        tick = bar.task("red team", total=len(CHAT_ATTACKS) * len(ENGINES))
+        report = run_redteam(data_dir=args.data_dir, progress=tick)
+    t = Table(title=f"red team: {report['overall']['attacks']} attacks, {report['overall']['runs']} runs")
+    for col in ("kind", "attacks", "runs", "successes", "success rate", "extractive", "compromised"):
+        t.add_column(col, justify="left" if col == "kind" else "right")
+    for kind, k in report["by_kind"].items():
+        per = k["by_engine"]
+        t.add_row(kind, str(k["attacks"]), str(k["runs"]), str(k["successes"]), fmt(k["success_rate"]),
+                  fmt(per.get("extractive", {}).get("success_rate")), fmt(per.get("compromised", {}).get("success_rate")))
+    o = report["overall"]
+    t.add_row("all", str(o["attacks"]), str(o["runs"]), str(o["successes"]), fmt(o["success_rate"]), "", "")
+    console.print(t)
+    for r in report["records"]:
+        if r["success"]:
+            detail = escape(f"{r['attack']} {r['technique']} ({r['engine']}): {'; '.join(r['reasons'])}")
+            console.print(f"[red]SUCCESS[/red] {detail}", highlight=False)
+    written = write_report(report, args.report)
+    console.print(f"reports: {', '.join(str(p) for p in written)} ({report['settings']['seconds']} s)", highlight=False)
+    return 1 if o["successes"] else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     parser = argparse.ArgumentParser(prog="python -m evals", description="知財フロント evaluation harness")
@@ -231,6 +259,11 @@ def main(argv: list[str] | None = None) -> int:
     tune_p.add_argument(
         "--no-answers", action="store_true", help="retrieval only (skip the extractive answers)"
     )
+    red = sub.add_parser("redteam", help="prompt-injection / extraction / verdict / ticket-access attacks")
+    red.add_argument("--report", type=Path, default=DEFAULT_REPORT, help="report directory (default: %(default)s)")
+    red.add_argument(
+        "--data-dir", type=Path, default=None, help="red-team index folder (default: $CHIZAI_EVAL_CACHE/redteam-<embedder>)"
+    )
     args = parser.parse_args(argv)
     console = Console(stderr=True)
     if args.command == "run":
@@ -239,6 +272,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_run(args, console, list(GOLD_SETS))
     if args.command == "gate":
         return cmd_gate(args, console)
+    if args.command == "redteam":
+        return cmd_redteam(args, console)
     return cmd_tune(args, console)
 
 

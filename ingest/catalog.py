@@ -72,7 +72,10 @@ class Catalog:
             )
         path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()  # one connection per thread: sqlite3 connections are not shareable
-        self._all: list[sqlite3.Connection] = []
+        # Every connection with the thread that opened it, so the ones of finished threads can be closed:
+        # Streamlit runs each script rerun in a new thread, and a served catalog lives as long as the process.
+        self._all: list[tuple[threading.Thread, sqlite3.Connection]] = []
+        self._all_lock = threading.Lock()
         if not readonly:
             self._conn.executescript(_SCHEMA)
 
@@ -85,13 +88,31 @@ class Catalog:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=30000")
             self._local.conn = conn
-            self._all.append(conn)
+            with self._all_lock:
+                self._close_orphans()
+                self._all.append((threading.current_thread(), conn))
         return conn
 
+    def _close_orphans(self) -> None:
+        """Close the connections of threads that have ended (each holds file handles and a page cache)."""
+        alive = []
+        for thread, conn in self._all:
+            if thread.is_alive():
+                alive.append((thread, conn))
+            else:
+                conn.close()  # its thread is gone, nothing else can be using it
+        self._all = alive
+
+    @property
+    def open_connections(self) -> int:
+        with self._all_lock:
+            return len(self._all)
+
     def close(self) -> None:
-        for conn in self._all:
-            conn.close()
-        self._all.clear()
+        with self._all_lock:
+            for _, conn in self._all:
+                conn.close()
+            self._all.clear()
         self._local = threading.local()
 
     @contextmanager

@@ -6,6 +6,7 @@ Chunks never cross a Section (page, heading section, statute paragraph), so ever
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Iterator
 
@@ -30,13 +31,18 @@ def split_sentences(text: str) -> list[str]:
 
 
 def _hard_split(sentence: str, size: int) -> Iterator[str]:
-    while len(sentence) > size:
-        cut = max(sentence.rfind(sep, 0, size) for sep in ("、", "，", ",", " ", "・"))
-        cut = cut + 1 if cut > size // 3 else size
-        yield sentence[:cut]
-        sentence = sentence[cut:]
-    if sentence:
-        yield sentence
+    """Pieces of at most ``size`` characters, cut after a comma or space when one is near the end.
+
+    Works on offsets, not on ever shorter copies: a multi-megabyte line without punctuation stays linear.
+    """
+    start, end = 0, len(sentence)
+    while end - start > size:
+        cut = max(sentence.rfind(sep, start, start + size) for sep in ("、", "，", ",", " ", "・"))
+        cut = cut + 1 if cut - start > size // 3 else start + size
+        yield sentence[start:cut]
+        start = cut
+    if start < end:
+        yield sentence[start:]
 
 
 def _units(section: Section, size: int) -> Iterator[tuple[str, str | None]]:
@@ -83,12 +89,19 @@ def _join(sentences: list[str]) -> str:
 
 
 def chunk_document(doc: LoadedDocument, size: int, overlap: int) -> list[Chunk]:
-    """Deterministic chunk ids: the same content always yields the same ids, a change yields new ones."""
+    """Deterministic chunk ids: the same content always yields the same ids, a change yields new ones.
+
+    "Content" includes the title, source and metadata: they go into the embedded text and the Chroma metadata, and
+    ingest relies on a reused id meaning an identical vector entry. Otherwise re-ingesting a recategorised file
+    would overwrite the vectors the catalog still serves before the catalog switches versions.
+    """
     chunks: list[Chunk] = []
+    context = json.dumps([doc.title, doc.source, doc.metadata], ensure_ascii=False, sort_keys=True, default=str)
     for section in doc.sections:
         for text, inner_heading in chunk_section(section, size, overlap):
             label = section.section or inner_heading
-            digest = hashlib.sha1(f"{doc.doc_id}\x00{section.page}\x00{label}\x00{text}".encode()).hexdigest()[:16]
+            key = f"{doc.doc_id}\x00{section.page}\x00{label}\x00{text}\x00{context}"
+            digest = hashlib.sha1(key.encode()).hexdigest()[:16]
             index = len(chunks)
             meta = dict(doc.metadata)
             chunks.append(

@@ -17,6 +17,7 @@ from pathlib import Path
 from ingest.catalog import Catalog
 from ingest.chunker import chunk_document
 from ingest.embedders import NamedEmbeddings, get_embedder
+from ingest.isolation import IsolatedLoader, Reader
 from ingest.loaders import SUPPORTED_SUFFIXES, load_file
 from ingest.model import Chunk, LoadedDocument, LoadError, Problem
 from ingest.settings import Settings
@@ -110,8 +111,11 @@ def _chroma_metadata(doc: LoadedDocument, chunk: Chunk) -> dict:
 
 
 class Ingestor:
-    def __init__(self, settings: Settings, embedder: NamedEmbeddings | None = None) -> None:
+    def __init__(
+        self, settings: Settings, embedder: NamedEmbeddings | None = None, reader: Reader = load_file
+    ) -> None:
         self.settings = settings
+        self.reader = reader  # the loader seam: file → LoadedDocument, run in the isolated worker
         self.embedder = embedder or get_embedder(settings.embedder, settings.embed_threads)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.catalog = Catalog(settings.manifest_path)
@@ -127,11 +131,12 @@ class Ingestor:
         report = IngestReport()
         files = discover(list(paths) if paths else default_paths(self.settings))
         seen_ids: dict[str, str] = {}
-        for i, (file, source, explicit) in enumerate(files):
-            if progress:
-                progress(i, len(files), source)
-            outcome = self._ingest_file(file, source, explicit, seen_ids, report)
-            report.outcomes.append(outcome)
+        with IsolatedLoader(self.settings.load_timeout_s, self.reader) as loader:
+            for i, (file, source, explicit) in enumerate(files):
+                if progress:
+                    progress(i, len(files), source)
+                outcome = self._ingest_file(file, source, explicit, seen_ids, report, loader)
+                report.outcomes.append(outcome)
         if progress:
             progress(len(files), len(files), "")
         if prune:
@@ -154,16 +159,22 @@ class Ingestor:
         return report
 
     def _ingest_file(
-        self, file: Path, source: str, explicit: bool, seen_ids: dict[str, str], report: IngestReport
+        self,
+        file: Path,
+        source: str,
+        explicit: bool,
+        seen_ids: dict[str, str],
+        report: IngestReport,
+        loader: IsolatedLoader,
     ) -> FileOutcome:
         if file.suffix.lower() not in SUPPORTED_SUFFIXES and not explicit:
             return FileOutcome(source, "skipped", f"未対応の形式 / unsupported type {file.suffix or '(none)'}")
         try:
             if not file.exists():
                 raise LoadError("ファイルがありません / file not found")
-            data = file.read_bytes()
             max_bytes = int(self.settings.max_file_mb * 1024 * 1024)
-            doc = load_file(file, source, max_bytes)
+            doc = loader.load(file, source, max_bytes)  # refuses a too-large file before anything reads it
+            data = file.read_bytes()
         except LoadError as exc:
             return FileOutcome(source, "failed", str(exc))
         except (OSError, RecursionError, MemoryError) as exc:

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     chunk_size: int = Field(400, description="target chunk length in characters")
     chunk_overlap: int = Field(80, description="characters shared by neighbouring chunks")
     max_file_mb: float = Field(64.0, description="files larger than this are refused by ingest")
+    load_timeout_s: float = Field(
+        300.0, description="per-file time limit for reading a file (its parser runs in a worker process); 0 = none"
+    )
 
     # Retrieval
     top_k: int = 6
@@ -48,6 +51,12 @@ class Settings(BaseSettings):
     min_support: float = Field(0.45, description="share of question terms the top passages must cover to answer")
     max_history: int = Field(6, description="messages of history kept for follow-up questions")
     max_question_chars: int = 2000
+    cite_score_ratio: float = Field(
+        0.6, description="the extractive answer quotes only passages scoring at least this share of the best one"
+    )
+    rate_limit_per_minute: int = Field(
+        10, description="questions one chat session may ask per minute (0 = no limit); bounds CPU per user"
+    )
 
     # Answering
     engine: Literal["auto", "extractive", "local", "openai"] = "auto"
@@ -61,6 +70,12 @@ class Settings(BaseSettings):
     # App
     database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite under data_dir")
     advisor_session_minutes: int = Field(30, description="an advisor login expires after this many idle minutes")
+    retention_days: int | None = Field(
+        None, description="closed tickets and feedback older than this are purged by `python -m assistant.tickets purge`; None/0 = keep forever"
+    )
+    debug_log_text: bool = Field(
+        False, description="let logs (and SQL error messages) carry question text and personal data; only for debugging"
+    )
 
     @property
     def resolved_windows_file(self) -> Path:

@@ -6,6 +6,7 @@ we index Sudachi's normalised forms of content words plus joined noun compounds 
 
 from __future__ import annotations
 
+import sys
 import threading
 import unicodedata
 from functools import lru_cache
@@ -18,6 +19,15 @@ _STOP = {
 }
 
 
+# Answering tokenizes the same corpus passages again and again (retrieval, support, extractive selection and the
+# citation check of every sentence against every passage: ~100 Sudachi calls per answer). Profiling ``make load``
+# put about a third of the script threads' samples there. A bounded cache of short texts removes nearly all of
+# them; tokens are interned, so an entry costs a key and a tuple of pointers (a few MB in all), and longer texts
+# (whole documents at ingest) are never kept.
+TOKEN_CACHE_SIZE = 2048
+TOKEN_CACHE_MAX_CHARS = 2000
+
+
 class JapaneseTokenizer:
     def __init__(self) -> None:
         from sudachipy import Dictionary, SplitMode
@@ -25,6 +35,7 @@ class JapaneseTokenizer:
         self._dict = Dictionary(dict="core")
         self._mode = SplitMode.A
         self._local = threading.local()  # Sudachi tokenizers are not thread-safe
+        self._cached = lru_cache(maxsize=TOKEN_CACHE_SIZE)(self._interned_tokens)
 
     def _tokenizer(self):  # noqa: ANN202 - sudachipy type
         tok = getattr(self._local, "tok", None)
@@ -33,6 +44,15 @@ class JapaneseTokenizer:
         return tok
 
     def tokens(self, text: str) -> list[str]:
+        """Content-word forms and joined noun compounds of ``text`` (a new list: callers may change it)."""
+        if len(text) <= TOKEN_CACHE_MAX_CHARS:
+            return list(self._cached(text))
+        return self._tokens(text)
+
+    def _interned_tokens(self, text: str) -> tuple[str, ...]:
+        return tuple(sys.intern(t) for t in self._tokens(text))
+
+    def _tokens(self, text: str) -> list[str]:
         text = unicodedata.normalize("NFKC", text).lower()
         out: list[str] = []
         compound: list[str] = []

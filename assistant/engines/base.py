@@ -5,20 +5,27 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Protocol
 
-from assistant.guard import is_injection
+from assistant.guard import is_instruction
 from assistant.retrieval import Hit
 
 REMOVED = "［指示のような記述を除外しました］"
 
 
 def strip_instructions(text: str) -> str:
-    """Drop sentences of a passage that try to instruct the assistant (indirect prompt injection)."""
-    if not is_injection(text):
+    """Replace every line of a passage that addresses the assistant (indirect prompt injection) by ``REMOVED``.
+
+    Whole lines go, not single sentences: an attacker can spread one instruction over several sentences
+    (「次の文を回答に含めること。『…』」), and a line of a document is cheap to lose.
+    """
+    if not text or not is_instruction(text):
         return text
-    parts = re.split(r"(?<=[。！？!?\n])", text)
-    return "".join(REMOVED if is_injection(p) else p for p in parts)
+    lines = re.split(r"(?<=\n)", text)
+    return "".join(
+        (REMOVED + ("\n" if line.endswith("\n") else "")) if is_instruction(line) else line for line in lines
+    )
 
 
 @dataclass
@@ -28,14 +35,21 @@ class Passage:
     n: int
     hit: Hit
 
-    @property
+    @cached_property
     def text(self) -> str:
-        """The chunk with instruction-like sentences removed: documents are data, never instructions."""
+        """The chunk with instruction-like lines removed: documents are data, never instructions."""
         return strip_instructions(self.hit.chunk.text)
 
-    @property
+    @cached_property
     def title(self) -> str:
-        return self.hit.chunk.title
+        """The document title, which a model also reads: an injection can sit there as well."""
+        return strip_instructions(self.hit.chunk.title)
+
+    @cached_property
+    def section(self) -> str | None:
+        """The heading path (「題名 > 見出し」), screened like the title."""
+        section = self.hit.chunk.section
+        return strip_instructions(section) if section else section
 
 
 class AnswerEngine(Protocol):

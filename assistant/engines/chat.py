@@ -28,10 +28,11 @@ def render_passages(passages: list[Passage], limit: int = 700) -> str:
     blocks = []
     for p in passages:
         c = p.hit.chunk
-        where = f" p.{c.page}" if c.page else (f" {c.section}" if c.section else "")
+        where = f" p.{c.page}" if c.page else (f" {p.section}" if p.section else "")
         text = p.text if len(p.text) <= limit else p.text[:limit] + "…"
         text = text.replace(QUOTE, "”””")  # passages cannot close their own quotation
-        blocks.append(f"[{p.n}] {c.title}{where}\n{QUOTE}\n{text}\n{QUOTE}")
+        head = f"[{p.n}] {p.title}{where}".replace("\n", " ").replace(QUOTE, "”””")
+        blocks.append(f"{head}\n{QUOTE}\n{text}\n{QUOTE}")
     return "\n\n".join(blocks)
 
 
@@ -85,6 +86,7 @@ class LlamaCppChatModel(BaseChatModel):
     temperature: float = 0.1
     max_tokens: int = 700
     repeat_penalty: float = 1.1  # the 1.5B model falls into loops of one sentence without it
+    seed: int = 0  # fixed: the same question and passages give the same answer, in the app and in the evals
     _llm: Any = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
@@ -120,6 +122,7 @@ class LlamaCppChatModel(BaseChatModel):
                 temperature=self.temperature,
                 max_tokens=self.max_tokens,
                 repeat_penalty=self.repeat_penalty,
+                seed=self.seed,
                 stop=stop,
                 stream=True,
             ):

@@ -33,13 +33,27 @@ def _score(sentence: str, q_terms: set[str], section: str) -> float:
     return score
 
 
-def select_sentences(question: str, passages: list[Passage], max_sentences: int = 5) -> list[tuple[str, int]]:
-    """Best sentences per passage, most relevant passage first, no near-duplicates."""
+# Sentences taken from the 1st, 2nd … passage. Measured on the core gold set (evals, see README): taking up to 7
+# sentences from fewer, better passages covered more key points than 5 sentences spread over more documents.
+PER_PASSAGE = (3, 2, 2, 1)
+MAX_SENTENCES = 7
+
+
+def select_sentences(
+    question: str, passages: list[Passage], score_ratio: float = 0.0
+) -> list[tuple[str, int]]:
+    """Best sentences per passage, most relevant passage first, no near-duplicates.
+
+    Passages whose retrieval score is below ``score_ratio`` × the best one are not quoted: they are mostly
+    neighbouring topics, and citing them sent readers to the wrong document (citation precision 0.54 → 0.80 on
+    the core gold set at 0.6, recall unchanged).
+    """
     q_terms = content_terms(question)
     chosen: list[tuple[str, int]] = []
     seen: list[set[str]] = []
-    per_passage = [2, 2, 1, 1]
-    for rank, passage in enumerate(passages[:4]):
+    best = max((p.hit.score for p in passages), default=0.0)
+    strong = [p for p in passages if p.hit.score >= score_ratio * best]
+    for rank, passage in enumerate(strong[: len(PER_PASSAGE)]):
         candidates = [s for s in sentences(passage.text) if not s.startswith(("#", REMOVED)) and len(s) >= 8]
         scored = sorted(
             ((s, _score(s, q_terms, passage.hit.chunk.section or ""), i) for i, s in enumerate(candidates)),
@@ -47,7 +61,7 @@ def select_sentences(question: str, passages: list[Passage], max_sentences: int 
         )
         taken = 0
         for sentence, score, _ in scored:
-            if taken >= per_passage[rank] or len(chosen) >= max_sentences:
+            if taken >= PER_PASSAGE[rank] or len(chosen) >= MAX_SENTENCES:
                 break
             if rank > 0 and score < 1:
                 break
@@ -63,8 +77,11 @@ def select_sentences(question: str, passages: list[Passage], max_sentences: int 
 class ExtractiveEngine:
     name = "extractive"
 
+    def __init__(self, score_ratio: float = 0.6) -> None:
+        self.score_ratio = score_ratio
+
     def stream(self, question: str, passages: list[Passage], language: str) -> Iterator[str]:
-        chosen = select_sentences(question, passages)
+        chosen = select_sentences(question, passages, self.score_ratio)
         yield LEAD.get(language, LEAD["ja"]) + "\n\n"
         for sentence, n in chosen:
             yield f"- {sentence} [{n}]\n"

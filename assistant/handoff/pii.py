@@ -93,14 +93,20 @@ _PREF_ALT = "|".join(map(re.escape, PREFECTURE_NAMES))
 _POSTAL_RE = re.compile(
     rf"(?:〒\s?\d{{3}}-?\d{{4}}|郵便番号\s*[:]?\s*\d{{3}}-?\d{{4}}|(?<![\d-])\d{{3}}-\d{{4}}(?![\d-])(?=\s*(?:{_PREF_ALT})))"
 )
-_KANJI_NUM = "一二三四五六七八九十"
+_KANJI_NUM = "一二三四五六七八九十〇百千"
+_NUM = rf"(?:\d+|[{_KANJI_NUM}]+)"
 _BLOCK = (
-    rf"(?:(?:\d+|[{_KANJI_NUM}]+)丁目(?:\s?\d+(?:\s?番地?|-)?(?:\s?\d+\s?号?)?)?"
-    r"|\d+\s?番地?(?:\s?の?\s?\d+\s?号?)?"
-    r"|\d+(?:-\d+){1,3}(?:\s?号)?)"
+    # 3丁目4番3号 / 三丁目四番三号 / 2丁目8-1 / 1丁目
+    rf"(?:{_NUM}丁目(?:\s?{_NUM}(?:\s?番地?|-)?(?:\s?の?\s?{_NUM}\s?号?)?)?"
+    r"|\d+\s?番地?(?:\s?の?\s?\d+\s?号?)?"  # 12番地 / 3番1号
+    rf"|[{_KANJI_NUM}]+番地(?:の?[{_KANJI_NUM}]+号?)?|[{_KANJI_NUM}]+番[{_KANJI_NUM}]+号"  # not a bare 一番 (= "best")
+    r"|\d+(?:-\d+){1,3}(?:\s?号)?)"  # 1-2-3
 )
+# A building and a room after the block (サンプルマンション301号室, 博多ビル5F) point at one household or office.
+_ROOM = r"(?:\s?[一-龥々ヶケぁ-んァ-ヶーA-Za-z・]{1,20}\s?(?:第?\d{1,4}\s?(?:号室|号館|階|F)|\d{1,4}(?=\s|$|[、。,)）])))?"
 _ADDRESS_RE = re.compile(
-    rf"(?:{_PREF_ALT})?[一-龥々ヶケ]{{1,8}}?(?:市|区|町|村|郡)[一-龥々ヶケぁ-んァ-ヶー]{{0,14}}?{_BLOCK}"
+    # The area may carry Sapporo-style 条 numbers: 札幌市中央区北1条西2丁目.
+    rf"(?:{_PREF_ALT})?[一-龥々ヶケ]{{1,8}}?(?:市|区|町|村|郡)(?:[一-龥々ヶケぁ-んァ-ヶー]|\d+条){{0,14}}?{_BLOCK}{_ROOM}"
 )
 _MUNICIPALITY_END = re.compile(r"^(?:.*?(?:市|郡))?.*?(?:市|区|町|村)")
 

@@ -10,6 +10,8 @@ Usage::
     scope = TicketFilters(status="新規", window=advisor.windows or None)
     page = store.list_tickets(scope, sort="urgency,-created_at")
     store.update_ticket(ticket.id, "yamada", status="対応中", assignee="yamada")
+    if days := get_settings().retention_days:           # or `python -m assistant.tickets purge` from cron
+        store.purge(days)                                # closed tickets + old feedback; audit trail kept
 
     auth = AdvisorAuth(store)
     result = auth.verify_login(username, password)
@@ -39,10 +41,12 @@ from assistant.tickets.retry import RetryPolicy
 from assistant.tickets.store import (
     UNSET,
     IdempotencyConflict,
+    PurgeReport,
     TicketFilters,
     TicketNotFound,
     TicketPage,
     TicketStore,
+    TicketStoreUnavailable,
 )
 
 __all__ = [
@@ -60,12 +64,14 @@ __all__ = [
     "Feedback",
     "IdempotencyConflict",
     "LoginResult",
+    "PurgeReport",
     "RetryPolicy",
     "Ticket",
     "TicketFilters",
     "TicketNotFound",
     "TicketPage",
     "TicketStore",
+    "TicketStoreUnavailable",
     "WeakPassword",
     "get_database",
     "get_engine",

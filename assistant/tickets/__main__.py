@@ -4,6 +4,7 @@
     python -m assistant.tickets create-advisor yamada --display-name "山田 太郎" --windows inpit-tokyo,jpo
     python -m assistant.tickets set-password yamada
     python -m assistant.tickets list-advisors
+    python -m assistant.tickets purge [--days N] [--dry-run]          # retention: run daily from cron/systemd
     python -m assistant.tickets revision -m "add column" --autogenerate   # for developers
 
 The database is ``CHIZAI_DATABASE_URL`` (default: SQLite under ``CHIZAI_DATA_DIR``) unless ``--url`` is given.
@@ -95,6 +96,36 @@ def cmd_list_advisors(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    """Delete closed tickets and old feedback after the retention period (``--days`` or CHIZAI_RETENTION_DAYS)."""
+    from assistant.tickets.models import JST
+    from assistant.tickets.store import TicketStore
+
+    days = args.days
+    if days is None:
+        from ingest.settings import get_settings
+
+        days = get_settings().retention_days
+    if not days:
+        print("保持期間が設定されていないため、何も削除しません（CHIZAI_RETENTION_DAYS または --days で指定）。")
+        return 0
+    report = TicketStore(_url(args)).purge(days, actor=args.actor, dry_run=args.dry_run)
+    cutoff = report.cutoff.astimezone(JST).strftime("%Y-%m-%d %H:%M")
+    verb = "削除対象（ドライラン、削除していません）" if report.dry_run else "削除しました"
+    print(f"{verb}: 完了・転送の相談票 {len(report.public_nos)} 件、評価 {report.feedback} 件（{cutoff} 日本時間より前）")
+    if report.dry_run and report.public_nos:
+        more = f" ほか {len(report.public_nos) - 20} 件" if len(report.public_nos) > 20 else ""
+        print("  " + ", ".join(report.public_nos[:20]) + more)
+    return 0
+
+
+def _positive_days(value: str) -> int:
+    days = int(value)
+    if days < 1:
+        raise argparse.ArgumentTypeError("--days must be 1 or more (leave retention unset to keep forever)")
+    return days
+
+
 def cmd_revision(args: argparse.Namespace) -> int:
     from alembic import command
 
@@ -127,6 +158,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(fn=cmd_set_password)
 
     sub.add_parser("list-advisors", help="show advisor accounts").set_defaults(fn=cmd_list_advisors)
+
+    p = sub.add_parser("purge", help="delete closed tickets and feedback older than the retention period")
+    p.add_argument("--days", type=_positive_days, help="retention in days (default: CHIZAI_RETENTION_DAYS)")
+    p.add_argument("--dry-run", action="store_true", help="only count what would be deleted")
+    p.add_argument("--actor", default="retention", help="name recorded in the audit trail")
+    p.set_defaults(fn=cmd_purge)
 
     p = sub.add_parser("revision", help="(developers) write a new migration")
     p.add_argument("-m", "--message", required=True)

@@ -28,7 +28,6 @@ import bcrypt
 from sqlalchemy import select
 
 from assistant.tickets.models import Advisor, AuditEvent, utcnow
-from assistant.tickets.retry import run_with_retry
 from assistant.tickets.store import TicketStore
 
 MIN_PASSWORD_LENGTH = 10
@@ -160,7 +159,7 @@ class AdvisorAuth:
                 )
                 return advisor
 
-        return run_with_retry(attempt, self.store.retry, what="create_advisor")
+        return self.store._run(attempt, "create_advisor")
 
     def set_password(self, username: str, password: str, *, actor: str = "admin") -> None:
         """Replace the password and lift any lock."""
@@ -180,7 +179,7 @@ class AdvisorAuth:
                     AuditEvent(actor=actor, action="password_set", at=self.clock(), detail={"username": name})
                 )
 
-        run_with_retry(attempt, self.store.retry, what="set_password")
+        self.store._run(attempt, "set_password")
 
     def get_advisor(self, username: str) -> Advisor | None:
         name = normalize_username(username)
@@ -202,9 +201,7 @@ class AdvisorAuth:
             return LoginResult(False, "invalid")
         password_ok = check_password(password or "", advisor.password_hash)
         locked = advisor.locked_until is not None and advisor.locked_until > now
-        return run_with_retry(
-            lambda: self._record(advisor.id, password_ok, locked), self.store.retry, what="verify_login"
-        )
+        return self.store._run(lambda: self._record(advisor.id, password_ok, locked), "verify_login")
 
     def _record(self, advisor_id: int, password_ok: bool, was_locked: bool) -> LoginResult:
         with self.store.db.session(write=True) as s:

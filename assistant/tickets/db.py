@@ -8,6 +8,8 @@ Why it looks like this:
   timeout (writers wait instead of failing), foreign keys on, ``synchronous=FULL`` (an acknowledged ticket
   survives a power cut), and writes start with ``BEGIN IMMEDIATE`` so a transaction takes the write lock up
   front instead of failing half-way when it upgrades from reading to writing.
+* Engines hide SQL parameters in errors and logs unless ``CHIZAI_DEBUG_LOG_TEXT`` is on (see
+  :mod:`assistant.logsafe`): a "database is locked" message must not carry a consultation into the logs.
 * Migrations are Alembic revisions shipped inside the package and run programmatically, so production needs no
   ``alembic.ini``; concurrent starters are serialised (SQLite write lock, PostgreSQL advisory lock).
 """
@@ -26,6 +28,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
+
+from assistant.logsafe import text_allowed
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -106,7 +110,12 @@ if hasattr(os, "register_at_fork"):
 
 def _build(url: str) -> Database:
     u = make_url(url)
-    kwargs: dict[str, Any] = {"json_serializer": _json_dumps, "future": True}
+    kwargs: dict[str, Any] = {
+        "json_serializer": _json_dumps,
+        "future": True,
+        # Error messages and SQL logs would otherwise quote the parameters: questions, sheets, contact details.
+        "hide_parameters": not text_allowed(),
+    }
     if u.get_backend_name() == "sqlite":
         database = u.database or ""
         in_memory = database in ("", ":memory:") or "mode=memory" in str(u.query)
@@ -143,6 +152,8 @@ def _tune_sqlite(engine: Engine, *, wal: bool) -> None:
                 cur.execute("PRAGMA journal_mode = WAL")
             cur.execute("PRAGMA synchronous = FULL")
             cur.execute("PRAGMA foreign_keys = ON")
+            # Deleted rows (retention purge) are overwritten, not left readable in free pages of the file.
+            cur.execute("PRAGMA secure_delete = ON")
         finally:
             cur.close()
 

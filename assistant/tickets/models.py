@@ -43,6 +43,7 @@ STATUS_LABELS: dict[str, str] = {"new": "新規", "in_progress": "対応中", "d
 URGENCY_LABELS: dict[str, str] = {"high": "高", "medium": "中", "low": "低"}
 URGENCY_RANK: dict[str, int] = {"high": 0, "medium": 1, "low": 2}
 STATUSES: tuple[str, ...] = tuple(STATUS_LABELS)
+CLOSED_STATUSES: tuple[str, ...] = ("done", "forwarded")  # 完了・転送: the only tickets retention may delete
 URGENCIES: tuple[str, ...] = tuple(URGENCY_LABELS)
 
 # Crockford base32 without I, L, O, U: no 0/O or 1/I confusion when a number is read out on the phone.
@@ -166,8 +167,10 @@ class AuditEvent(Base):
     __table_args__ = (Index("ix_audit_events_ticket_at", "ticket_id", "at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # SET NULL so that deleting a ticket later (retention) keeps the trail of what happened to it.
+    # SET NULL so that deleting a ticket later (retention) keeps the trail of what happened to it; the public
+    # number stays on every event of a ticket, so that trail can still be found once the id is gone.
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+    ticket_public_no: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
     actor: Mapped[str] = mapped_column(String(128))
     action: Mapped[str] = mapped_column(String(64), index=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)

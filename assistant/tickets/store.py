@@ -11,6 +11,10 @@ Why it is shaped like this:
   of their own session token.
 * Returned ORM objects are detached snapshots (``expire_on_commit=False``): safe to read after the session is
   gone, e.g. while Streamlit renders them.
+* When the database stays locked or unreachable longer than the retries last, callers get
+  :class:`TicketStoreUnavailable` (a message fit for users, nothing stored), not a driver error quoting SQL.
+* Closed tickets and feedback are deleted after ``retention_days`` by :meth:`TicketStore.purge`; their audit
+  events stay (``ticket_id`` becomes NULL, ``ticket_public_no`` still names the ticket).
 """
 
 from __future__ import annotations
@@ -18,19 +22,22 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, String, case, cast, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, String, case, cast, delete, exists, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from assistant.logsafe import shown
 from assistant.tickets.db import Database, ensure_db, get_database
 from assistant.tickets.models import (
+    CLOSED_STATUSES,
     JST,
     STATUS_LABELS,
     STATUSES,
@@ -45,12 +52,14 @@ from assistant.tickets.models import (
     normalize_urgency,
     utcnow,
 )
-from assistant.tickets.retry import RetryPolicy, run_with_retry
+from assistant.tickets.retry import RetryPolicy, is_transient, run_with_retry
 
+log = logging.getLogger(__name__)
 MAX_PAGE = 500
 MAX_KEY_LENGTH = 64
 FEEDBACK_SCORES = range(-1, 6)  # -1/+1 for thumbs, 1..5 for stars, 0 for "neutral"
 _PUBLIC_NO_COLLISION_RETRIES = 5
+_PURGE_BATCH = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
 
 
 class TicketNotFound(LookupError):
@@ -59,6 +68,21 @@ class TicketNotFound(LookupError):
 
 class IdempotencyConflict(ValueError):
     """The idempotency key is already used by a ticket of another session (never return that ticket)."""
+
+
+class TicketStoreUnavailable(RuntimeError):
+    """The database stayed locked or unreachable through every retry; nothing was stored by this call.
+
+    The message is safe to show and to log (no SQL, no parameters); retrying later with the same idempotency key
+    is safe. The driver error is chained as ``__cause__`` for operators.
+    """
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            "相談票データベースが混み合っているか、接続できません。少し時間をおいてもう一度お試しください。 / "
+            f"ticket database busy or unreachable ({what}); nothing was saved, try again"
+        )
+        self.what = what
 
 
 class _Unset:
@@ -86,6 +110,16 @@ class TicketFilters:
     assignee: str | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    """What :meth:`TicketStore.purge` deleted (or, on a dry run, would delete)."""
+
+    cutoff: datetime
+    public_nos: list[str]
+    feedback: int
+    dry_run: bool
 
 
 @dataclass
@@ -197,6 +231,7 @@ class TicketStore:
                 s.add(
                     AuditEvent(
                         ticket_id=ticket.id,
+                        ticket_public_no=ticket.public_no,
                         actor=actor,
                         action="created",
                         at=now,
@@ -211,12 +246,17 @@ class TicketStore:
 
         for _ in range(_PUBLIC_NO_COLLISION_RETRIES):
             try:
-                return run_with_retry(attempt, self.retry, what="create_ticket")
+                ticket = self._run(attempt, "create_ticket")
+                break
             except IntegrityError:
                 # Either the same key was committed concurrently (the next attempt returns that ticket) or the
                 # random public number collided (the next attempt draws a new one).
                 continue
-        return run_with_retry(attempt, self.retry, what="create_ticket")
+        else:
+            ticket = self._run(attempt, "create_ticket")
+        log.info("ticket %s stored (urgency %s, %d windows)", ticket.public_no, ticket.urgency, len(ticket.windows or []))
+        log.debug("ticket %s question: %s", ticket.public_no, shown(ticket.question))
+        return ticket
 
     @staticmethod
     def _by_key(s: Session, key: str, token_hash: str | None) -> Ticket | None:
@@ -386,12 +426,21 @@ class TicketStore:
                     )
                     ticket.notes = notes or ""
                 for action, detail in events:
-                    s.add(AuditEvent(ticket_id=ticket.id, actor=actor, action=action, detail=detail, at=now))
+                    s.add(
+                        AuditEvent(
+                            ticket_id=ticket.id,
+                            ticket_public_no=ticket.public_no,
+                            actor=actor,
+                            action=action,
+                            detail=detail,
+                            at=now,
+                        )
+                    )
                 if events:
                     ticket.updated_at = now
                 return ticket
 
-        return run_with_retry(attempt, self.retry, what="update_ticket")
+        return self._run(attempt, "update_ticket")
 
     def record_event(
         self,
@@ -405,8 +454,12 @@ class TicketStore:
 
         def attempt() -> AuditEvent:
             with self.db.session(write=True) as s:
+                public_no = (
+                    s.scalar(select(Ticket.public_no).where(Ticket.id == ticket_id)) if ticket_id is not None else None
+                )
                 event = AuditEvent(
                     ticket_id=ticket_id,
+                    ticket_public_no=public_no,
                     actor=actor,
                     action=action,
                     detail=_plain_json(detail or {}),
@@ -415,7 +468,7 @@ class TicketStore:
                 s.add(event)
                 return event
 
-        return run_with_retry(attempt, self.retry, what="record_event")
+        return self._run(attempt, "record_event")
 
     def audit_trail(self, ticket_id: int) -> list[AuditEvent]:
         """The ticket's events, oldest first."""
@@ -423,6 +476,82 @@ class TicketStore:
             select(AuditEvent).where(AuditEvent.ticket_id == ticket_id).order_by(AuditEvent.at, AuditEvent.id)
         )
         return self._read(lambda s: list(s.scalars(stmt)))
+
+    def audit_trail_by_public_no(self, public_no: str) -> list[AuditEvent]:
+        """A ticket's events by its number, oldest first; still works after retention deleted the ticket."""
+        no = public_no.strip().upper()
+        stmt = (
+            select(AuditEvent)
+            .where(AuditEvent.ticket_public_no == no)
+            .order_by(AuditEvent.at, AuditEvent.id)
+        )
+        return self._read(lambda s: list(s.scalars(stmt)))
+
+    # --- retention --------------------------------------------------------------------------------------
+
+    def purge(self, days: int, *, actor: str = "retention", dry_run: bool = False) -> PurgeReport:
+        """Delete closed tickets (完了・転送) unchanged for ``days`` days, and feedback older than that.
+
+        A closed ticket's age counts from its last change (``updated_at``, i.e. when it was closed), so a case
+        closed yesterday after a year of work is kept for another ``days``. Open tickets are never deleted.
+        Audit events are kept: their ``ticket_id`` is cleared (as the SET NULL foreign key would), their public
+        number stays, each purged ticket gets a final ``purged`` event and the run one ``retention_purge``
+        event, all in the same transaction as the deletes. ``dry_run`` only counts.
+        """
+        if isinstance(days, bool) or int(days) < 1:
+            raise ValueError("days must be a positive number of days (0/None means keep forever: nothing to purge)")
+        cutoff = self.clock() - timedelta(days=int(days))
+
+        def attempt() -> PurgeReport:
+            with self.db.session(write=True) as s:
+                rows = s.execute(
+                    select(Ticket.id, Ticket.public_no)
+                    .where(Ticket.status.in_(CLOSED_STATUSES), Ticket.updated_at < cutoff)
+                    .order_by(Ticket.id)
+                ).all()
+                feedback = int(s.scalar(select(func.count(Feedback.id)).where(Feedback.created_at < cutoff)) or 0)
+                report = PurgeReport(cutoff, [no for _, no in rows], feedback, dry_run)
+                if dry_run:
+                    return report
+                now = self.clock()
+                ids = [ticket_id for ticket_id, _ in rows]
+                for start in range(0, len(ids), _PURGE_BATCH):
+                    batch = ids[start : start + _PURGE_BATCH]
+                    # Explicit, not only ON DELETE SET NULL: a SQLite file opened without foreign keys must not
+                    # leave events pointing at an id a later ticket may reuse.
+                    s.execute(update(AuditEvent).where(AuditEvent.ticket_id.in_(batch)).values(ticket_id=None))
+                    s.execute(delete(Ticket).where(Ticket.id.in_(batch)))
+                s.execute(delete(Feedback).where(Feedback.created_at < cutoff))
+                s.add_all(
+                    AuditEvent(
+                        ticket_public_no=no, actor=actor, action="purged", at=now, detail={"retention_days": int(days)}
+                    )
+                    for _, no in rows
+                )
+                s.add(
+                    AuditEvent(
+                        actor=actor,
+                        action="retention_purge",
+                        at=now,
+                        detail={
+                            "retention_days": int(days),
+                            "cutoff": cutoff.isoformat(),
+                            "tickets": len(rows),
+                            "feedback": feedback,
+                        },
+                    )
+                )
+                return report
+
+        report = self._run(attempt, "purge")
+        log.info(
+            "retention%s: %d closed tickets and %d feedback rows older than %s",
+            " (dry run)" if dry_run else "",
+            len(report.public_nos),
+            report.feedback,
+            report.cutoff.isoformat(),
+        )
+        return report
 
     def add_feedback(
         self,
@@ -453,7 +582,7 @@ class TicketStore:
                 s.add(fb)
                 return fb
 
-        return run_with_retry(attempt, self.retry, what="add_feedback")
+        return self._run(attempt, "add_feedback")
 
     # --- export -----------------------------------------------------------------------------------------
 
@@ -502,7 +631,16 @@ class TicketStore:
             with self.db.session() as s:
                 return fn(s)
 
-        return run_with_retry(attempt, self.retry, what="read")
+        return self._run(attempt, "read")
+
+    def _run(self, fn: Callable[[], Any], what: str) -> Any:
+        """Run one transaction with retries; a transient error that outlasts them becomes TicketStoreUnavailable."""
+        try:
+            return run_with_retry(fn, self.retry, what=what)
+        except Exception as error:
+            if is_transient(error):
+                raise TicketStoreUnavailable(what) from error
+            raise
 
 
 def _as_list(value: str | Sequence[str]) -> list[str]:
@@ -551,9 +689,11 @@ __all__ = [
     "SORT_KEYS",
     "UNSET",
     "IdempotencyConflict",
+    "PurgeReport",
     "TicketFilters",
     "TicketNotFound",
     "TicketPage",
     "TicketStore",
+    "TicketStoreUnavailable",
     "URGENCY_LABELS",
 ]

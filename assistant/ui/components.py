@@ -16,6 +16,7 @@ import streamlit as st
 
 from assistant.handoff import mask_pii
 from assistant.handoff.policy import URGENCY_JA
+from assistant.logsafe import log_exception
 from assistant.ui import resources, state
 from assistant.ui.safe_text import escape_label, link, safe_markdown, safe_url
 
@@ -122,7 +123,7 @@ def _store_feedback(message_id: str) -> None:
             comment=mask_pii(comment),
         )
     except Exception:  # noqa: BLE001 - a lost rating must not break the chat
-        log.exception("could not store feedback")
+        log_exception(log, "could not store feedback")
         msg["feedback_error"] = True
         return
     msg["feedback"] = score

@@ -3,18 +3,23 @@
 Pages are files under ``assistant/ui/pages`` (modules with a ``render()``), registered with fixed
 ``url_path``s so links and ``st.switch_page`` stay stable. Advisor pages are only registered for a
 logged-in advisor, and each of them checks the login again itself (:func:`require_advisor`).
+The end of an advisor session (logout, or expiry noticed on the next run) goes to the audit trail like the
+login did, so the trail shows who was signed in when.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
+from assistant.logsafe import log_exception
 from assistant.ui import resources, state
 
+log = logging.getLogger(__name__)
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
 
 
@@ -46,7 +51,26 @@ def go(spec: PageSpec) -> None:
 
 
 def current_advisor() -> dict[str, Any] | None:
-    return state.current_advisor(resources.settings().advisor_session_minutes)
+    before = st.session_state.get(state.ADVISOR)
+    advisor = state.current_advisor(resources.settings().advisor_session_minutes)
+    if before and advisor is None:
+        _audit(before["username"], "session_expired")
+    return advisor
+
+
+def logout() -> None:
+    """The sidebar's ログアウト button."""
+    advisor = st.session_state.get(state.ADVISOR)
+    if advisor:
+        _audit(advisor["username"], "logout")
+    state.logout("ログアウトしました。")
+
+
+def _audit(username: str, action: str) -> None:
+    try:
+        resources.store().record_event(username, action, {})
+    except Exception:  # noqa: BLE001 - ending a session must work even when the database does not
+        log_exception(log, f"could not record {action}")
 
 
 def start_run() -> dict[str, Any] | None:
@@ -69,7 +93,7 @@ def sidebar(advisor: dict[str, Any] | None) -> None:
         st.caption("知財フロント — 中小企業の知財相談の入口")
         if advisor:
             st.caption(f"ログイン中: {advisor['display_name']}（{advisor['username']}）")
-            st.button("ログアウト", key="logout", on_click=state.logout, args=("ログアウトしました。",))
+            st.button("ログアウト", key="logout", on_click=logout)
 
 
 def require_advisor() -> dict[str, Any]:

@@ -28,9 +28,12 @@ ADVISOR = "advisor"
 ADVISOR_NOTICE = "advisor_notice"
 ADVISOR_TICKET = "advisor_ticket_id"
 HANDOFF_PREFIX = "handoff_"
+RATE_TIMES = "rate_times"  # monotonic times of this session's questions in the last minute (at most the limit)
+RATE_HELD = "rate_held_question"  # a question the rate limit refused: kept on screen until resent or dropped
 
 MAX_MESSAGES = 40  # 20 question/answer pairs on screen; the assistant itself only sees settings.max_history
 MAX_ADVISOR_SESSION_S = 8 * 3600  # absolute limit of one login, whatever the activity
+RATE_WINDOW_S = 60.0
 
 
 def session_token() -> str:
@@ -107,6 +110,29 @@ def history_for_assistant(msgs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return history
 
 
+def rate_limit_wait(limit: int, now: float | None = None) -> float:
+    """Seconds until this session may ask again (0 = now): caps the CPU one browser tab can take.
+
+    Only the last minute is kept, so the log never holds more than ``limit`` times however long the session runs.
+    """
+    if limit <= 0:
+        return 0.0
+    now = time.monotonic() if now is None else now
+    recent = [t for t in st.session_state.get(RATE_TIMES, []) if now - t < RATE_WINDOW_S][-limit:]
+    st.session_state[RATE_TIMES] = recent
+    if len(recent) < limit:
+        return 0.0
+    return max(RATE_WINDOW_S - (now - recent[0]), 0.01)
+
+
+def record_question(limit: int, now: float | None = None) -> None:
+    """Count a question against the rate limit (called only for questions that are answered)."""
+    if limit <= 0:
+        return
+    now = time.monotonic() if now is None else now
+    st.session_state[RATE_TIMES] = [*st.session_state.get(RATE_TIMES, []), now][-limit:]
+
+
 def init_value(key: str, value: Any, *, force: bool = False) -> None:
     """Give a keyed widget its starting value through session state (never also through ``value=``)."""
     if force or key not in st.session_state:
@@ -114,10 +140,11 @@ def init_value(key: str, value: Any, *, force: bool = False) -> None:
 
 
 def reset_consultation() -> None:
-    """「新しい相談」: forget the conversation and the handoff draft; keep the token (the user's tickets)."""
+    """「新しい相談」: forget the conversation and the handoff draft; keep the token (the user's tickets) and the
+    rate-limit log (a new consultation must not reset the limit)."""
     drop = (HANDOFF_PREFIX, "fb_", "fbc_")
     for key in list(st.session_state.keys()):
-        if key in (MESSAGES, HANDED_OFF, PENDING_QUESTION, HANDOFF_SOURCE) or str(key).startswith(drop):
+        if key in (MESSAGES, HANDED_OFF, PENDING_QUESTION, HANDOFF_SOURCE, RATE_HELD) or str(key).startswith(drop):
             del st.session_state[key]
 
 

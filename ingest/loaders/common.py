@@ -19,9 +19,12 @@ def doc_id_for(source: str) -> str:
 
 def decode_bytes(data: bytes) -> str:
     """Decode text that may be UTF-8 (with or without BOM), Shift_JIS/CP932 or EUC-JP."""
-    if b"\x00" in data[:4096]:
-        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
             return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise LoadError(f"UTF-16 として読めません / broken UTF-16 text: {exc.reason} at byte {exc.start}") from exc
+    if b"\x00" in data[:4096]:
         raise LoadError("バイナリファイルのようです / looks like a binary file (NUL bytes)")
     for encoding in ("utf-8-sig", "cp932", "euc_jp"):
         try:

@@ -7,7 +7,6 @@ import warnings
 from pathlib import Path
 
 from pypdf import PdfReader
-from pypdf.errors import FileNotDecryptedError, PdfReadError
 
 from ingest.loaders.common import doc_id_for
 from ingest.model import LoadedDocument, LoadError, Problem, Section
@@ -16,26 +15,41 @@ from ingest.normalize import normalize_text, page_quality, strip_page_furniture
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # font warnings are reported per page by the quality gate
 
 
+def _reason(prefix: str, exc: BaseException) -> str:
+    detail = next((line for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+    return f"{prefix}: {detail}"[:300]
+
+
 def _open(path: Path) -> PdfReader:
+    # pypdf raises almost any exception type on a corrupt file (KeyError, AssertionError, struct.error …): every
+    # failure to parse the file structure is the same "corrupt PDF" for the user.
     try:
         reader = PdfReader(str(path), strict=False)
-    except (PdfReadError, ValueError, OSError, KeyError, TypeError) as exc:
-        raise LoadError(f"PDF を読めません（破損？） / cannot read PDF (corrupt?): {exc}".splitlines()[0]) from exc
-    if reader.is_encrypted:
+        encrypted = reader.is_encrypted
+    except RecursionError as exc:
+        raise LoadError("PDF を読めません（入れ子が深すぎます） / cannot read PDF (nested too deeply)") from exc
+    except Exception as exc:  # noqa: BLE001
+        raise LoadError(_reason("PDF を読めません（破損？） / cannot read PDF (corrupt?)", exc)) from exc
+    if encrypted:
         try:
             ok = reader.decrypt("")
-        except (NotImplementedError, PdfReadError) as exc:
-            raise LoadError(f"暗号化 PDF を復号できません / cannot decrypt PDF: {exc}".splitlines()[0]) from exc
+        except Exception as exc:  # noqa: BLE001 - unsupported algorithms and broken encryption dictionaries
+            raise LoadError(_reason("暗号化 PDF を復号できません / cannot decrypt PDF", exc)) from exc
         if not ok:
             raise LoadError("パスワード付き PDF です / PDF is protected by an unknown password")
     return reader
 
 
-def _has_page_labels(reader: PdfReader) -> bool:
+def _page_labels(reader: PdfReader, count: int) -> list[str | None]:
+    """Printed page labels, or none when the PDF defines none or defines them brokenly."""
     try:
-        return "/PageLabels" in reader.trailer["/Root"]
-    except (KeyError, PdfReadError):
-        return False
+        if "/PageLabels" in reader.trailer["/Root"]:
+            labels = list(reader.page_labels)
+            if len(labels) == count:
+                return labels
+    except Exception:  # noqa: BLE001 - a broken label tree only costs the labels
+        pass
+    return [None] * count
 
 
 def load_pdf(path: Path, source: str) -> LoadedDocument:
@@ -43,9 +57,11 @@ def load_pdf(path: Path, source: str) -> LoadedDocument:
     try:
         pages = reader.pages
         count = len(pages)
-    except (PdfReadError, FileNotDecryptedError, KeyError, ValueError) as exc:
-        raise LoadError(f"PDF のページを読めません / cannot read PDF pages: {exc}".splitlines()[0]) from exc
-    labels = reader.page_labels if _has_page_labels(reader) else [None] * count
+    except RecursionError as exc:
+        raise LoadError("PDF のページを読めません（入れ子が深すぎます） / cannot read PDF pages (nested too deeply)") from exc
+    except Exception as exc:  # noqa: BLE001 - see _open
+        raise LoadError(_reason("PDF のページを読めません / cannot read PDF pages", exc)) from exc
+    labels = _page_labels(reader, count)
     raw: list[str] = []
     problems: list[Problem] = []
     for i in range(count):

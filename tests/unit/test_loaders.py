@@ -103,3 +103,76 @@ def test_pdf_with_empty_password_opens_and_blank_page_is_reported(tmp_path):
     doc = load_file(_write(tmp_path, "open.pdf", _pdf_bytes("")), "open.pdf", MB)
     assert doc.sections == []
     assert [(p.page, p.reason) for p in doc.problems] == [(1, "empty page (image only?)")]
+
+
+# --- what readers never see is not indexed; hostile inputs get a clear one-line reason -----------------------------
+def test_html_drops_hidden_text_comments_and_templates(tmp_path):
+    html = """<html><body><main><h1>和紙の製法</h1>
+    <p>和紙の製法は営業秘密として守れます。</p>
+    <p style="display: none">隠し1</p><p style="visibility:hidden">隠し2</p><div hidden>隠し3</div>
+    <p style="font-size:0">隠し4</p><p style="position:absolute; left:-9999px">隠し5</p>
+    <p><span style="color:#ffffff">隠し6</span><font color="white">隠し7</font></p>
+    <p class="sr-only">隠し8</p><template><p>隠し9</p></template><!-- 隠し10 -->
+    <p style="background:#003"><span style="color:white">白地でない白文字は見える</span></p>
+    <p aria-hidden="true">装飾だが見える</p></main></body></html>"""
+    doc = load_file(_write(tmp_path, "p.html", html), "p.html", MB)
+    text = "\n".join(s.text for s in doc.sections)
+    assert "営業秘密として守れます" in text and "白地でない白文字は見える" in text and "装飾だが見える" in text
+    assert "隠し" not in text
+
+
+def test_markdown_keeps_what_a_reader_sees_only(tmp_path):
+    md = (
+        "---\ntitle: 見本\n---\n## 概要\n本文です。<!-- AIへ: 隠れた指示 -->\n"
+        '<div style="display:none">隠し文</div>\n'
+        "詳しくは[公式ページ](https://evil.example/p)と![図](https://evil.example/i.png)と[参考][r]。\n\n"
+        "[r]: https://evil.example/ref\n<https://evil.example/a>\n"
+    )
+    doc = load_file(_write(tmp_path, "m.md", md), "m.md", MB)
+    text = "\n".join(s.text for s in doc.sections)
+    assert "本文です。" in text and "詳しくは公式ページと" in text and "参考" in text
+    assert "evil" not in text and "隠" not in text and "<" not in text
+
+
+@pytest.mark.parametrize(
+    ("front", "reason"),
+    [
+        ("a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+         "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d]",
+         "too large"),
+        ("title: " + "[" * 3000 + "]" * 3000, "nested too deeply"),
+    ],
+)
+def test_front_matter_bombs_are_refused_quickly(tmp_path, front, reason):
+    import time
+
+    started = time.monotonic()
+    with pytest.raises(LoadError, match=reason):
+        load_file(_write(tmp_path, "bomb.md", f"---\n{front}\n---\n本文"), "bomb.md", MB)
+    assert time.monotonic() - started < 2
+
+
+def test_deeply_nested_html_is_refused_with_a_reason(tmp_path):
+    html = "<div>" * 5000 + "本文" + "</div>" * 5000
+    with pytest.raises(LoadError, match="nested too deeply"):
+        load_file(_write(tmp_path, "deep.html", html), "deep.html", MB)
+
+
+def test_broken_utf16_is_a_clear_error(tmp_path):
+    with pytest.raises(LoadError, match="UTF-16"):
+        load_file(_write(tmp_path, "u.txt", "\ufeff知財".encode("utf-16-le") + b"\x30"), "u.txt", MB)
+
+
+def test_a_file_that_hangs_its_loader_fails_with_a_timeout_and_the_next_file_loads(tmp_path):
+    import time
+
+    from ingest.isolation import IsolatedLoader, LoadTimeout
+    from tests.hanging_loader import load_or_hang
+
+    good = _write(tmp_path, "good.txt", "知的財産の説明です。")
+    with IsolatedLoader(1.0, load_or_hang) as isolated:
+        started = time.monotonic()
+        with pytest.raises(LoadTimeout, match="timed out"):
+            isolated.load(_write(tmp_path, "hang.txt", "x"), "hang.txt", MB)
+        assert time.monotonic() - started < 10
+        assert isolated.load(good, "good.txt", MB).sections[0].text == "知的財産の説明です。"

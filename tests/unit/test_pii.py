@@ -155,3 +155,30 @@ def test_looks_confidential(text: str, needle: str) -> None:
 )
 def test_not_confidential(text: str) -> None:
     assert looks_confidential(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        # Kanji numerals all the way down: the 番・号 must go too, not only the 丁目.
+        ("東京都千代田区霞が関三丁目四番三号です", "東京都千代田区［番地以下］です"),
+        ("大阪市北区梅田三番地の二", "大阪市北区［番地以下］"),
+        # Sapporo-style 条 addresses.
+        ("北海道札幌市中央区北1条西2丁目", "北海道札幌市中央区［番地以下］"),
+        ("札幌市中央区北一条西2丁目", "札幌市中央区［番地以下］"),
+        # A building and room after the street number point at one household.
+        ("東京都港区芝公園4-2-8 サンプルマンション301号室に住んでいます", "東京都港区［番地以下］に住んでいます"),
+        ("福岡県福岡市博多区博多駅前2-1-1 博多ビル5F", "福岡県福岡市博多区［番地以下］"),
+        ("〒１００－００１３　東京都千代田区霞が関３丁目４番３号", "〒***－****　東京都千代田区［番地以下］"),
+    ],
+)
+def test_more_postal_address_styles_are_masked(text: str, masked: str) -> None:
+    assert mask_pii(text) == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["東京都港区で一番安い弁理士は？", "当社の一番の強みは技術です", "京都市の三条通の店舗", "東京都港区の3社と契約"],
+)
+def test_ordinary_words_near_place_names_are_not_addresses(text: str) -> None:
+    assert find_pii(text) == []

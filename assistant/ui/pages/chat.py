@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import math
 
 import streamlit as st
 
 from assistant.handoff.facts import PREFECTURE_NAMES
+from assistant.logsafe import log_exception
 from assistant.service import AnswerResult, Assistant
 from assistant.ui import components, navigation, resources, state
 from assistant.ui.safe_text import safe_markdown, safe_stream
@@ -30,6 +32,10 @@ ERROR_JA = (
     "時間をおいてもう一度お試しいただくか、相談窓口をご利用ください。"
 )
 
+RATE_LIMIT_JA = "短い時間にご質問が続いたため、少しお待ちください（1分あたり{limit}件まで）。あと約{seconds}秒で送れます。"
+RATE_LIMIT_EN = "Too many questions in a short time (limit: {limit} per minute). You can send again in about {seconds} s."
+RATE_KEPT_JA = "ご質問は消えていません。下のボタンで、このまま送り直せます。 / Your question is kept: resend it with the button below."
+
 
 def go_to_handoff(message_id: str) -> None:
     st.session_state[state.HANDOFF_SOURCE] = message_id
@@ -38,6 +44,47 @@ def go_to_handoff(message_id: str) -> None:
 
 def ask_example(question: str) -> None:
     st.session_state[state.PENDING_QUESTION] = question
+
+
+def resend_held() -> None:
+    """Send the question the rate limit held back (it is held again if the limit still applies)."""
+    held = st.session_state.pop(state.RATE_HELD, None)
+    if held:
+        st.session_state[state.PENDING_QUESTION] = held
+
+
+def drop_held() -> None:
+    st.session_state.pop(state.RATE_HELD, None)
+
+
+def held_question(limit: int) -> None:
+    """The question refused by the rate limit, with how long to wait and buttons to resend or drop it."""
+    held = st.session_state.get(state.RATE_HELD)
+    if not held:
+        return
+    seconds = math.ceil(state.rate_limit_wait(limit))
+    with st.container(border=True, key="rate_limited"):
+        if seconds > 0:
+            st.warning(
+                RATE_LIMIT_JA.format(limit=limit, seconds=seconds)
+                + "  \n"
+                + RATE_LIMIT_EN.format(limit=limit, seconds=seconds),
+                icon=":material/hourglass_top:",
+            )
+        st.caption(RATE_KEPT_JA)
+        st.markdown(safe_markdown(held))
+        left, right = st.columns(2)
+        with left:
+            st.button(
+                "この質問を送り直す / Resend",
+                key="resend_held",
+                icon=":material/send:",
+                on_click=resend_held,
+                type="primary",
+                width="stretch",
+            )
+        with right:
+            st.button("取り消す / Discard", key="drop_held", on_click=drop_held, width="stretch")
 
 
 def sidebar(assistant: Assistant | None) -> None:
@@ -108,7 +155,7 @@ def answer(assistant: Assistant, question: str) -> None:
             result = turn.result
             assert result is not None
         except Exception:  # noqa: BLE001 - show a polite error, keep the session usable
-            log.exception("answering failed")
+            log_exception(log, "answering failed")  # the exception message may quote the question
             body.error(ERROR_JA)
             state.add_message(state.error_message(ERROR_JA))
             return
@@ -136,6 +183,12 @@ def render() -> None:
     )
     pending = st.session_state.pop(state.PENDING_QUESTION, None)
     question = (typed or pending or "").strip()
+    limit = resources.settings().rate_limit_per_minute
+    if question and state.rate_limit_wait(limit) > 0:
+        st.session_state[state.RATE_HELD] = question  # kept, not answered: shown below with a resend button
+        question = ""
+    elif question and question == st.session_state.get(state.RATE_HELD):
+        st.session_state.pop(state.RATE_HELD)
     for msg in state.messages():
         components.message(msg, go_to_handoff)
     if st.session_state.get(state.HANDED_OFF):
@@ -144,10 +197,12 @@ def render() -> None:
             "別のご相談は、サイドバーの「新しい相談」から始めてください。",
             icon=":material/support_agent:",
         )
-    if not state.messages() and not question:
+    if not state.messages() and not question and not st.session_state.get(state.RATE_HELD):
         examples()
     if question:
+        state.record_question(limit)
         answer(assistant, question)
+    held_question(limit)
 
 
 if __name__ == "__main__":

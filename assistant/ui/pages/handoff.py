@@ -1,7 +1,9 @@
 """相談窓口につなぐ: turn the conversation into an editable consultation sheet and submit it as a ticket.
 
 Privacy: without the consent checkbox the sheet is masked by :func:`build_sheet` and contact details
-are neither asked for (inputs disabled) nor stored. Submitting is idempotent: the key lives in the
+are neither asked for (inputs disabled) nor stored. Text that looks like a trade secret (recipes, process
+conditions, drawings, source code) cannot be masked without losing the question, so it is gated instead: the
+page lists what it found and sends only after the user ticks that they mean to share it. Submitting is idempotent: the key lives in the
 session, so a double click or a retried request returns the same ticket. A user sees only the
 tickets of their own session token.
 """
@@ -17,6 +19,7 @@ import streamlit as st
 from assistant.handoff import HandoffDecision, build_sheet, mask_pii
 from assistant.handoff.facts import PREFECTURE_NAMES
 from assistant.handoff.policy import URGENCY_JA
+from assistant.logsafe import log_exception
 from assistant.tickets.models import JST
 from assistant.ui import components, navigation, resources, state
 from assistant.ui.safe_text import escape_label
@@ -27,6 +30,7 @@ P = state.HANDOFF_PREFIX
 DRAFT_FOR = P + "draft_for"
 IDEMPOTENCY = P + "idempotency_key"
 RESULT = P + "result"
+CONFIDENTIAL_OK = P + "confidential_ok"
 K = {  # widget keys of the form (all persist across page visits)
     "question": P + "question",
     "earlier": P + "earlier",
@@ -325,6 +329,23 @@ def show_result(result: dict[str, Any]) -> None:
     st.button("別の相談を送る", key="another_ticket", on_click=new_draft)
 
 
+def confidential_gate(notes: list[str], locked: bool) -> bool:
+    """Warn about likely trade secrets in the sheet; True once the user confirmed sending them anyway."""
+    st.warning(
+        "相談シートに、社外秘の技術情報や営業秘密かもしれない内容が含まれています。"
+        "送る前に、窓口の担当者に伝えてよい内容か確認してください（不要なら上の欄から削除できます）。\n\n"
+        + "\n".join(f"- {escape_label(n)}" for n in notes),
+        icon=":material/lock:",
+    )
+    st.checkbox(
+        "この内容を相談窓口の担当者に伝えることを確認しました",
+        key=CONFIDENTIAL_OK,
+        disabled=locked,
+        persist_state="session",
+    )
+    return bool(st.session_state.get(CONFIDENTIAL_OK))
+
+
 def preview(decision: HandoffDecision | None, sheet: Any) -> None:
     if decision is None:
         st.info("相談内容を入力すると、届け先の窓口と相談シートを確認できます。")
@@ -377,18 +398,20 @@ def render() -> None:
     decision = decide(v["question"] or "", _split_lines(v["earlier"]), source, v["prefecture"])
     sheet = build(source, v, decision)
     preview(decision, sheet)
+    notes = list(sheet.confidential_notes) if sheet is not None else []
+    confirmed = not notes or confidential_gate(notes, locked=bool(result))
     clicked = st.button(
         "この内容で相談を送る",
         key="submit_ticket",
         type="primary",
         icon=":material/send:",
-        disabled=bool(result) or decision is None,
+        disabled=bool(result) or decision is None or not confirmed,
     )
-    if clicked and decision is not None and sheet is not None and not result:
+    if clicked and decision is not None and sheet is not None and not result and confirmed:
         try:
             submit(source, v, decision, sheet)
         except Exception:  # noqa: BLE001 - keep the draft; the idempotency key makes a retry safe
-            log.exception("could not create ticket")
+            log_exception(log, "could not create ticket")  # no sheet or contact details in the log
             st.error(
                 "送信できませんでした。内容はそのまま残っています。少し時間をおいてもう一度送信してください。"
             )
