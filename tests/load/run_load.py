@@ -30,16 +30,13 @@ import random
 import re
 import shlex
 import shutil
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -52,10 +49,10 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from assistant.service import DISCLAIMER, REFUSALS
 from assistant.ui.pages.chat import ERROR_JA, RATE_LIMIT_JA
+from tests.streamlit_server import HOST, free_port, streamlit_server
 
 REPO = Path(__file__).resolve().parents[2]
 RESULTS = Path(__file__).resolve().parent / "results"
-HOST = "127.0.0.1"
 TICKET_NO = re.compile(r"C-\d{4}-[0-9A-Z]{8}")
 RATE_LIMITED_MARK = RATE_LIMIT_JA.split("{", 1)[0]
 ERROR_MARK = ERROR_JA[:20]
@@ -258,12 +255,6 @@ class ProcStats:
         }
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
 def clean_env(**chizai: str) -> dict[str, str]:
     """This process's environment without any CHIZAI_* setting of the caller, plus the given ones."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHIZAI_")}
@@ -322,49 +313,6 @@ def prepare_data(work: Path, data_dir: Path | None, embedder: str, log: Any) -> 
         timeout=300,
     )
     return env
-
-
-@contextlib.contextmanager
-def streamlit_server(env: dict[str, str], log_path: Path, port: int) -> Iterator[subprocess.Popen[bytes]]:
-    """``streamlit run app.py`` on 127.0.0.1:port in its own process group; healthy on entry, stopped on exit."""
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
-        "--server.address", HOST,
-        "--server.port", str(port),
-        "--server.headless", "true",
-        "--server.fileWatcherType", "none",
-        "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    with open(log_path, "wb") as out:
-        proc = subprocess.Popen(
-            cmd, cwd=REPO, env=clean_env(**env), stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(
-                    f"streamlit exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}"
-                )
-            try:
-                with urllib.request.urlopen(f"http://{HOST}:{port}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"streamlit not healthy after 120 s:\n{log_path.read_text()[-3000:]}"
-                    ) from None
-                time.sleep(0.3)
-        yield proc
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
 
 
 # ---------------------------------------------------------------------------------------- protocol client
@@ -886,7 +834,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         port = args.port or free_port()
         server_log = work / "streamlit.log"
         t0 = time.monotonic()
-        with streamlit_server(env, server_log, port) as proc:
+        with streamlit_server(clean_env(**env), server_log, port) as proc:
             startup = time.monotonic() - t0
             log(f"server pid {proc.pid} on http://{HOST}:{port} (healthy after {startup:.1f} s)")
             raw = asyncio.run(drive(args, port, ProcStats(proc.pid), log))
