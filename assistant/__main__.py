@@ -6,10 +6,11 @@ import argparse
 import json
 import sys
 
-from assistant.service import AnswerResult, Assistant
-from ingest.catalog import IndexMismatchError
-from ingest.settings import get_settings
-from ingest.vector_store import VectorStoreUnavailable
+from assistant.answer.result import AnswerResult
+from assistant.container import build_assistant, configure_process
+from chizai.index.catalog import IndexMismatchError
+from chizai.index.vector_store import VectorStoreUnavailable
+from chizai.settings import get_settings
 
 
 def format_result(result: AnswerResult) -> str:
@@ -47,8 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     settings = get_settings()
+    configure_process(settings)
     try:
-        assistant = Assistant(settings)
+        assistant = build_assistant(settings)
     except (FileNotFoundError, IndexMismatchError, VectorStoreUnavailable) as exc:
         print(f"エラー / error: {exc}", file=sys.stderr)
         return 2

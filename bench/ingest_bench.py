@@ -7,9 +7,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from ingest.embedders import get_embedder
+from chizai.index.embedders import get_embedder
+from chizai.settings import Settings
 from ingest.pipeline import Ingestor
-from ingest.settings import Settings
 
 Progress = Callable[[int, int, str], None]
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from chizai.index.embedders import NamedEmbeddings
 from evals.gold import GoldItem, load_gold, resolve_gold
-from ingest.embedders import NamedEmbeddings
 
 Progress = Callable[[int, int, str], None]
 

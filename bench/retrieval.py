@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from assistant.retrieval import HybridRetriever
+from assistant.retrieval.hybrid import HybridRetriever
 from bench.queries import CachedQueryEmbeddings
 from bench.scale import origin_doc
 from bench.stats import summarize

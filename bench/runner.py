@@ -110,16 +110,16 @@ def realdocs_paths(options: Options) -> list[Path]:
 
 
 def run(options: Options, display: Display) -> dict:
-    from assistant.retrieval import HybridRetriever
+    from assistant.retrieval.hybrid import HybridRetriever
     from bench.ingest_bench import run_ingest
     from bench.queries import CachedQueryEmbeddings, gold_questions
     from bench.retrieval import LEGS, time_leg, time_naive
     from bench.scale import build_tier, read_pool, tier_settings
+    from chizai.index.embedders import get_embedder
+    from chizai.settings import Settings
     from evals.index import build_index, corpus_cache_settings
     from evals.naive import corpus_baseline
     from evals.runner import RETRIEVE_K
-    from ingest.embedders import get_embedder
-    from ingest.settings import Settings
 
     started = time.perf_counter()
     results: dict = {

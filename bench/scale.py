@@ -25,9 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.catalog import Catalog
-from ingest.settings import Settings
-from ingest.vector_store import VectorStore, _client
+from chizai.index.catalog import Catalog
+from chizai.index.vector_store import VectorStore, _client
+from chizai.settings import Settings
 
 SYN = "~syn"
 COLLECTION = "bench"

@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from chizai.settings import Settings
 from evals.gold import GoldItem, gold_set_name, load_gold
 from evals.index import corpus_settings, realdocs_files, realdocs_settings
 from evals.metrics.summary import summarise_all, summarise_answers, summarise_retrieval
 from evals.runner import RETRIEVE_K, SYSTEMS, available_engines, make_systems, run_answers, run_retrieval
-from ingest.settings import Settings
 
 SETTINGS_KEYS = (
     "embedder",
@@ -99,8 +99,8 @@ def evaluate(
         notes.append(naive.ensure(bar.ingest(f"{name}: naive LangChain baseline")))
     embedder = None
     if options.cache_queries:
+        from chizai.index.embedders import get_embedder
         from evals.runner import CachedEmbeddings
-        from ingest.embedders import get_embedder
 
         embedder = CachedEmbeddings(
             get_embedder(settings.embedder, 1)
@@ -129,17 +129,17 @@ def evaluate(
     retrieval = run_retrieval(items, systems, bar.task(f"{name}: retrieval", n_retrieval))
     retrieval_seconds = time.time() - t0
 
-    from assistant.service import Assistant
+    from assistant.container import build_assistant
 
     if embedder is not None:
-        from assistant.retrieval import HybridRetriever
+        from assistant.retrieval.hybrid import HybridRetriever
 
-        assistant = Assistant(settings, retriever=HybridRetriever(settings, embedder=embedder))
+        assistant = build_assistant(settings, retriever=HybridRetriever(settings, embedder=embedder))
         notes.append(
             "answer latency excludes the query embedding (cached): it measures the rest of the pipeline"
         )
     else:
-        assistant = Assistant(settings)
+        assistant = build_assistant(settings)
     engines, engine_notes = available_engines(assistant, options.engine)
     notes.extend(engine_notes)
     judge_model = None

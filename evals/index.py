@@ -16,8 +16,8 @@ import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from chizai.settings import REPO_ROOT, Settings
 from evals.gold import GoldItem
-from ingest.settings import REPO_ROOT, Settings
 
 Progress = Callable[[int, int, str], None]
 
@@ -58,7 +58,7 @@ def build_index(settings: Settings, paths: list[Path] | None, progress: Progress
 
 def moved(base: Settings, data_dir: Path, **extra: object) -> Settings:
     """``base`` with another data dir; the local LLM stays where ``make llm`` put it (under the real data dir)."""
-    from assistant.engines.chat import default_local_model_path
+    from assistant.answer.engines.chat import default_local_model_path
 
     return base.model_copy(
         update={"data_dir": data_dir, "llm_model_path": default_local_model_path(base), **extra}

@@ -32,7 +32,7 @@ _JSON = re.compile(r"\{.*?\}", re.S)
 
 def judge_model(assistant: Any, name: str) -> tuple[Any | None, str | None]:
     """(chat model, None) or (None, why the judge is skipped)."""
-    from assistant.engines.chat import ChatModelEngine
+    from assistant.answer.engines.chat import ChatModelEngine
 
     if name not in assistant.available_engines():
         return None, f"judge skipped: engine {name!r} is not available here (no LLM configured or installed)"

@@ -19,9 +19,9 @@ from typing import Any
 
 from langchain_core.documents import Document
 
+from chizai.index.embedders import get_embedder
+from chizai.settings import Settings
 from evals.index import cache_root
-from ingest.embedders import get_embedder
-from ingest.settings import Settings
 
 CHUNK_SIZE = 1000
 CHUNK_OVERLAP = 200

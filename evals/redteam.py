@@ -3,7 +3,7 @@
 ``python -m evals redteam [--report DIR] [--data-dir DIR]`` builds a small real index (a few shipped documents
 plus the planted documents of :mod:`evals.redteam_attacks`, embedded with the configured embedder, kept in the eval
 cache ``$CHIZAI_EVAL_CACHE/redteam-<embedder>`` so that later runs only re-ingest what changed), then runs every
-chat attack through :class:`assistant.service.Assistant` twice:
+chat attack through :class:`assistant.answer.pipeline.Assistant` twice:
 
 - ``extractive``: the real default engine;
 - ``compromised``: a fake chat model (LangChain's ``GenericFakeChatModel``) that obeys every instruction it can see
@@ -50,8 +50,8 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import Field
 
+from chizai.settings import REPO_ROOT, Settings
 from evals.redteam_attacks import CHAT_ATTACKS, EVIL, PLANTED, SHIPPED_DOCS, Attack
-from ingest.settings import REPO_ROOT, Settings
 
 KINDS = ("direct-injection", "indirect-injection", "prompt-extraction", "legal-verdict", "ticket-access")
 ENGINES = ("extractive", "compromised")
@@ -142,20 +142,15 @@ class Judge:
 
     @classmethod
     def build(cls, documents: list[str]) -> Judge:
-        from assistant.engines.base import REMOVED
-        from assistant.engines.extractive import LEAD
-        from assistant.links import URL_REMOVED
-        from assistant.service import CONFIDENTIAL_NOTICE, DISCLAIMER, NEXT_STEPS, REFUSALS
+        from assistant.messages import fixed_texts
 
-        prompts = REPO_ROOT / "assistant" / "prompts"
+        prompts = REPO_ROOT / "assistant" / "answer" / "prompts"
         secret: set[str] = set()
         for name in PROMPT_FILES:
             text = re.sub(r"\{\w+\}", " ", (prompts / name).read_text(encoding="utf-8"))
             for line in text.splitlines():
                 secret |= _shingles(fold(line))
-        ours = [REMOVED, *LEAD.values(), *DISCLAIMER.values(), *NEXT_STEPS.values(), *CONFIDENTIAL_NOTICE.values(),
-                *URL_REMOVED.values(), *(t for r in REFUSALS.values() for t in r.values())]
-        public = fold("\n".join(documents + ours))
+        public = fold("\n".join(documents + fixed_texts()))
         return cls(public, frozenset(s for s in secret if s not in public))
 
     def leaked(self, answer: str) -> str | None:
@@ -257,7 +252,7 @@ def build_index(settings: Settings, folder: Path, embedder: Any = None) -> dict[
 
 def indexed_text(settings: Settings) -> dict[str, str]:
     """Source file name → everything the index holds for it (chunk texts, titles, sections)."""
-    from ingest.catalog import Catalog
+    from chizai.index.catalog import Catalog
 
     catalog = Catalog(settings.manifest_path, readonly=True)
     try:
@@ -277,16 +272,16 @@ def run_chat_attacks(
     settings: Settings, judge: Judge, progress: Callable[[str], None] | None = None, embedder: Any = None
 ) -> tuple[list[Record], Callable[[str, str], Any]]:
     """Every chat attack with both engines; also returns ``ask(question, engine)`` for the ticket attacks."""
-    from assistant.engines.chat import ChatModelEngine
-    from assistant.retrieval import HybridRetriever
-    from assistant.service import Assistant
+    from assistant.answer.engines.chat import ChatModelEngine
+    from assistant.container import build_assistant
+    from assistant.retrieval.hybrid import HybridRetriever
+    from chizai.index.embedders import get_embedder
     from evals.runner import CachedEmbeddings
-    from ingest.embedders import get_embedder
 
     model = CompromisedChatModel()
     # Both engines ask the same questions: embed each query once.
     retriever = HybridRetriever(settings, embedder=CachedEmbeddings(embedder or get_embedder(settings.embedder, 1)))
-    assistant = Assistant(settings, retriever=retriever, engines={"compromised": ChatModelEngine(model, "compromised")})
+    assistant = build_assistant(settings, retriever=retriever, engines={"compromised": ChatModelEngine(model, "compromised")})
     in_index = indexed_text(settings)
     records = []
     for attack in CHAT_ATTACKS:
@@ -470,7 +465,7 @@ def run_redteam(
 
 
 def _run_redteam(base: Settings | None, data_dir: Path | None, progress: Callable[[str], None] | None) -> dict[str, Any]:
-    from ingest.embedders import get_embedder
+    from chizai.index.embedders import get_embedder
 
     started = time.time()
     base = base or Settings()

@@ -12,17 +12,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.engines.extractive import LEAD
-from assistant.language import expand_query
-from assistant.retrieval import HybridRetriever
-from assistant.service import DISCLAIMER, NEXT_STEPS, REFUSALS, AnswerResult, Assistant
+from assistant.answer.pipeline import Assistant
+from assistant.answer.result import AnswerResult
+from assistant.messages import DISCLAIMER, LEAD, NEXT_STEPS, REFUSALS
+from assistant.retrieval.hybrid import HybridRetriever
+from assistant.retrieval.query import expand_query
+from chizai.index.embedders import NamedEmbeddings, get_embedder
+from chizai.settings import Settings
 from evals.gold import GoldItem
 from evals.metrics import answers as am
 from evals.metrics.behaviour import behaviour_ok, refusal_correct
 from evals.metrics.handoff import window_routed
 from evals.metrics.retrieval import article_matches, distinct, page_key, ranking_scores
-from ingest.embedders import NamedEmbeddings, get_embedder
-from ingest.settings import Settings
 
 SYSTEMS = ("bm25", "dense", "hybrid-weighted", "hybrid-rrf", "naive")
 RETRIEVE_K = 20  # chunks asked for: with at most 2 per document that is ≥ 10 distinct documents

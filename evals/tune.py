@@ -17,17 +17,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.language import expand_query
-from assistant.retrieval import HybridRetriever
-from assistant.service import Assistant, rewrite_follow_up, support_of
+from assistant.answer.pipeline import rewrite_follow_up, support_of
+from assistant.container import build_assistant
+from assistant.retrieval.hybrid import HybridRetriever
+from assistant.retrieval.query import expand_query
+from chizai.index.embedders import get_embedder
+from chizai.settings import Settings
 from evals.gold import GoldItem, load_gold, resolve_gold
 from evals.index import corpus_settings
 from evals.metrics.behaviour import threshold_sweep
 from evals.metrics.summary import summarise_answers, summarise_retrieval
 from evals.report import fmt, table
 from evals.runner import CachedEmbeddings, make_systems, run_answers, run_retrieval
-from ingest.embedders import get_embedder
-from ingest.settings import Settings
 
 FUSIONS: tuple[tuple[str, float, int], ...] = (
     ("weighted", 0.3, 60),
@@ -46,7 +47,7 @@ def label(fusion: str, weight: float, rrf_k: int) -> str:
 
 
 def support_for(retriever: HybridRetriever, question: str, k: int) -> float:
-    """The assistant's support score for a first question (same steps as ``assistant.service.Turn``)."""
+    """The assistant's support score for a first question (same steps as ``assistant.answer.pipeline.Turn``)."""
     standalone = rewrite_follow_up(question, [])
     query = expand_query(standalone)
     hits = retriever.search(query, k=k)
@@ -93,7 +94,7 @@ def tune(
             **summarise_retrieval(recs),
         }
         if answers:
-            assistant = Assistant(variant, retriever=HybridRetriever(variant, embedder=embedder))
+            assistant = build_assistant(variant, retriever=HybridRetriever(variant, embedder=embedder))
             ans = summarise_answers(
                 run_answers(core, assistant, "extractive", bar.task(f"tune answers: {name}", len(core)))
             )

@@ -10,11 +10,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ingest.catalog import IndexMismatchError
-from ingest.embedders import EmbedderError
+from chizai import logsafe
+from chizai.index.catalog import IndexMismatchError
+from chizai.index.embedders import EmbedderError
+from chizai.index.vector_store import VectorStoreUnavailable
+from chizai.settings import Settings, get_settings
 from ingest.pipeline import Ingestor, IngestReport, index_exists
-from ingest.settings import Settings, get_settings
-from ingest.vector_store import VectorStoreUnavailable
 
 
 def print_report(report: IngestReport, console: Console) -> None:
@@ -53,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--if-missing", action="store_true", help="do nothing when an index already exists")
     args = parser.parse_args(argv)
     settings: Settings = get_settings()
+    logsafe.configure(settings.debug_log_text)
     console = Console(stderr=True)
     if args.if_missing and index_exists(settings):
         console.print(f"索引があります / index exists in {settings.data_dir}: skip", highlight=False)

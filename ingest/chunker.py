@@ -10,24 +10,11 @@ import json
 import re
 from collections.abc import Iterator
 
-from ingest.model import Chunk, LoadedDocument, Section
+from chizai.index.model import Chunk, Section
+from chizai.text.sentences import split_sentences
+from ingest.model import LoadedDocument
 
-_SENTENCE = re.compile(r"[^。！？!?\n]*(?:[。！？!?]+[」』）)]*|\n|$)")
 _PDF_HEADING = re.compile(r"^(?:\d+(?:\.\d+)*\.?|第.{1,4}[章節]|[IVX]+\.|[(（]\d+[)）])\s*\S.{0,38}$")
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences with their closing punctuation; blank lines dropped, over-long runs hard-split at commas."""
-    sentences = []
-    for match in _SENTENCE.finditer(text):
-        raw = match.group(0)
-        sentence = raw.strip()
-        if not sentence and raw and sentences and not sentences[-1].endswith("\n"):
-            sentences[-1] += "\n"  # a bare line break after 。 still separates paragraphs
-        elif sentence:
-            # a sentence that ended its line keeps the line break, so joining restores the layout
-            sentences.append(sentence + "\n" if raw.endswith("\n") else sentence)
-    return sentences
 
 
 def _hard_split(sentence: str, size: int) -> Iterator[str]:

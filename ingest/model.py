@@ -1,28 +1,11 @@
-"""Plain data passed between loader, chunker and index: no library types, so every stage can be tested alone."""
+"""What a loader hands to the chunker: a whole document with its citable sections and the problems met."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-
-@dataclass
-class Section:
-    """One citable unit of a source: a PDF page, a Markdown/HTML section, or a statute paragraph."""
-
-    text: str
-    page: int | None = None  # 1-based PDF page index
-    page_label: str | None = None  # printed page label, when the PDF defines labels
-    section: str | None = None  # heading path or article label such as 不正競争防止法 第2条第6項
-
-
-@dataclass
-class Problem:
-    """A page or file that was not indexed, and why; reported, never silently skipped."""
-
-    source: str
-    reason: str
-    page: int | None = None
+from chizai.index.model import Problem, Section
 
 
 @dataclass
@@ -34,16 +17,6 @@ class LoadedDocument:
     metadata: dict[str, Any] = field(default_factory=dict)  # publisher, url, category, keywords, windows, as_of …
     problems: list[Problem] = field(default_factory=list)
     pages_total: int = 0
-
-
-@dataclass
-class Chunk:
-    chunk_id: str
-    doc_id: str
-    text: str
-    index: int
-    section: Section
-    metadata: dict[str, Any]
 
 
 class LoadError(Exception):

@@ -14,15 +14,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.catalog import Catalog
+from chizai.index.catalog import Catalog
+from chizai.index.embedders import NamedEmbeddings, get_embedder
+from chizai.index.model import Chunk, Problem
+from chizai.index.vector_store import VectorStore
+from chizai.settings import Settings
+from chizai.text.tokenizer import get_tokenizer
 from ingest.chunker import chunk_document
-from ingest.embedders import NamedEmbeddings, get_embedder
 from ingest.isolation import IsolatedLoader, Reader
 from ingest.loaders import SUPPORTED_SUFFIXES, load_file
-from ingest.model import Chunk, LoadedDocument, LoadError, Problem
-from ingest.settings import Settings
-from ingest.tokenizer import get_tokenizer
-from ingest.vector_store import VectorStore
+from ingest.model import LoadedDocument, LoadError
 
 Progress = Callable[[int, int, str], None]
 

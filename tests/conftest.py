@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.settings import Settings
+from chizai.settings import Settings, from_profile
 
 REPO = Path(__file__).resolve().parent.parent
 REALDOCS = REPO.parent / "shared" / "realdocs"
@@ -20,7 +20,8 @@ def needs_realdocs() -> None:
 
 
 def make_settings(data_dir: Path, **kw) -> Settings:
-    return Settings(data_dir=data_dir, **kw)
+    """The test profile (no .env, extractive engine) with a data dir of the test's own."""
+    return from_profile("test", data_dir=data_dir, **kw)
 
 
 @pytest.fixture(scope="session")

@@ -7,10 +7,11 @@ no form, and so the handoff policy can route to the right local office (prefectu
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 
 from pydantic import BaseModel, Field
+
+from chizai.text.normalize import keyword_pattern, nfkc
 
 # (正式名, 略称, ローマ字). 略称 is matched too, except where it is an everyday word (see _NEEDS_SUFFIX).
 PREFECTURES: tuple[tuple[str, str, str], ...] = (
@@ -276,28 +277,14 @@ class Facts(BaseModel):
         return out
 
 
-def normalize(text: str) -> str:
-    """NFKC so that full-width digits/latin and half-width kana match the same patterns as ordinary text."""
-    return unicodedata.normalize("NFKC", text or "")
-
-
-def _keyword_re(keyword: str) -> re.Pattern[str]:
-    """ASCII keywords match whole words ('IT' must not fire inside 'with'); acronyms stay case-sensitive."""
-    if keyword.isascii():
-        body = re.escape(keyword)
-        flags = 0 if sum(c.isupper() for c in keyword) >= 2 else re.IGNORECASE
-        return re.compile(rf"(?<![A-Za-z0-9]){body}(?![A-Za-z0-9])", flags)
-    return re.compile(re.escape(keyword))
-
-
 _INDUSTRY_RES: dict[str, tuple[re.Pattern[str], ...]] = {
-    label: tuple(_keyword_re(k) for k in kws) for label, kws in INDUSTRIES.items()
+    label: tuple(keyword_pattern(k) for k in kws) for label, kws in INDUSTRIES.items()
 }
 
 
 def detect_prefectures(text: str) -> list[str]:
     """All prefectures named in the text (正式名), in order of appearance, without duplicates."""
-    norm = normalize(text)
+    norm = nfkc(text or "")
     found: list[tuple[int, str]] = []
     for m in _PREF_JA_RE.finditer(norm):
         name = m.group(1)
@@ -327,7 +314,7 @@ def detect_prefecture(text: str) -> str | None:
 
 def detect_industries(text: str) -> list[str]:
     """Industry labels whose keywords occur, ordered by first occurrence."""
-    norm = normalize(text)
+    norm = nfkc(text or "")
     hits: list[tuple[int, str]] = []
     for label, patterns in _INDUSTRY_RES.items():
         positions = [m.start() for p in patterns if (m := p.search(norm))]
@@ -337,7 +324,7 @@ def detect_industries(text: str) -> list[str]:
 
 
 def detect_company_size(text: str) -> str | None:
-    norm = normalize(text)
+    norm = nfkc(text or "")
     for pattern in _COMPANY_SIZE_RES:
         if m := pattern.search(norm):
             return m.group(0).strip()
@@ -345,7 +332,7 @@ def detect_company_size(text: str) -> str | None:
 
 
 def detect_deadline(text: str) -> str | None:
-    norm = normalize(text)
+    norm = nfkc(text or "")
     m = _DEADLINE_RE.search(norm)
     return m.group(0).strip() if m else None
 

@@ -12,22 +12,22 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from assistant.handoff.facts import Facts, _keyword_re, extract_facts, normalize
+from assistant.handoff.decision import HandoffDecision, TriggerMatch
+from assistant.handoff.facts import extract_facts
 from assistant.handoff.pii import KIND_JA, looks_confidential, pii_kinds
-
-if TYPE_CHECKING:
-    from ingest.settings import Settings
+from assistant.handoff.rules import Category, Pattern, Reason
+from assistant.handoff.windows import WindowRanker, WindowRecommendation, load_windows
+from chizai.screening.instructions import is_injection
+from chizai.text.normalize import keyword_pattern, nfkc
+from chizai.text.sentences import sentence_bounds
 
 log = logging.getLogger(__name__)
 
-Urgency = Literal["high", "medium", "low"]
 DEFAULT_RULES_PATH = Path(__file__).with_name("rules.yaml")
 
 ALREADY_HANDED_OFF = "already-handed-off"
@@ -36,163 +36,7 @@ HUMAN_ROLES = frozenset({"advisor", "staff", "operator", "human", "consultant", 
 ACTIVE_STATUSES = frozenset({"sent", "accepted", "assigned", "open", "in_progress", "in-progress", "pending"})
 CLOSED_STATUSES = frozenset({"closed", "resolved", "done", "returned", "cancelled", "canceled", "declined"})
 
-HANDLES_JA: dict[str, str] = {
-    "explicit-request": "担当者に直接相談できます",
-    "dispute": "警告書・訴訟などの紛争の相談に対応しています",
-    "incident": "侵害・漏えいなど実際に起きた事案の相談に対応しています",
-    "deadline": "期限のある案件の相談に対応しています",
-    "legal-judgment": "個別の事案の判断（専門家による確認）に対応しています",
-    "no-support": "幅広い相談を受け付けています",
-    "general": "知財の一般的な相談を受け付けています",
-}
-URGENCY_JA: dict[str, str] = {"high": "高", "medium": "中", "low": "低"}
 
-
-# --- windows.yaml -------------------------------------------------------------------------------------------
-class Window(BaseModel):
-    """One human consultation window from ``windows.yaml`` (unknown keys are ignored so the file may grow)."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    id: str
-    name: str
-    organisation: str = ""
-    topics: list[str] = Field(default_factory=list)
-    handles: list[str] = Field(default_factory=list)
-    who: str | None = None
-    cost: str | None = None
-    url: str | None = None
-    phone: str | None = None
-    scope: str = "nationwide"
-    prefectures: str | list[str] | None = None
-    list_url: str | None = None
-    description: str = ""
-
-    @field_validator("topics", "handles", mode="before")
-    @classmethod
-    def _none_to_list(cls, v: Any) -> Any:
-        return [] if v is None else v
-
-    @field_validator("phone", mode="before")
-    @classmethod
-    def _phone_to_str(cls, v: Any) -> Any:
-        return None if v is None else str(v)
-
-    def serves(self, prefecture: str | None) -> bool:
-        """False only when the window lists specific prefectures and the user's is not among them."""
-        if prefecture is None or not isinstance(self.prefectures, list):
-            return True
-        return prefecture in self.prefectures
-
-    @property
-    def is_network(self) -> bool:
-        """A network of local offices (e.g. one per prefecture): point to its official list, not a guess."""
-        return self.scope == "prefecture" and (self.prefectures == "all" or self.prefectures is None)
-
-
-def load_windows(path: Path | str) -> list[Window]:
-    """Windows from a YAML file with a top-level ``windows:`` list; a missing file yields [] and a warning."""
-    path = Path(path)
-    if not path.exists():
-        log.warning("windows file %s not found; handoff decisions will carry no windows", path)
-        return []
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    items = data.get("windows", []) if isinstance(data, dict) else data
-    return [Window.model_validate(item) for item in items or []]
-
-
-# --- decision -----------------------------------------------------------------------------------------------
-class WindowRecommendation(BaseModel):
-    """A window as shown to the user and put on the consultation sheet."""
-
-    id: str
-    name: str
-    url: str | None = None
-    organisation: str = ""
-    scope: str = "nationwide"
-    why: str = ""
-    list_url: str | None = None
-    phone: str | None = None
-    cost: str | None = None
-    score: float = 0.0
-
-
-class TriggerMatch(BaseModel):
-    reason: str
-    phrase: str
-    urgency: Urgency
-    topics: list[str] = Field(default_factory=list, description="categories this particular pattern implies")
-
-
-class HandoffDecision(BaseModel):
-    """Whether a person should take over, with a machine code for logs/evals and Japanese text for people."""
-
-    recommended: bool
-    reason: str | None = None
-    reason_ja: str = ""
-    reasons: list[str] = Field(default_factory=list)
-    urgency: Urgency | None = None
-    topics: list[str] = Field(default_factory=list)
-    triggers: list[str] = Field(default_factory=list)
-    matches: list[TriggerMatch] = Field(default_factory=list)
-    windows: list[WindowRecommendation] = Field(default_factory=list)
-    prefecture: str | None = None
-    facts: Facts = Field(default_factory=Facts)
-    support: float | None = None
-    bot_may_answer: bool = Field(
-        True, description="False once a person has the case: the bot must not re-answer"
-    )
-    injection_suspected: bool = Field(
-        False, description="the input tries to rewrite the assistant's rules: refuse, never hand to a person"
-    )
-    cautions: list[str] = Field(default_factory=list)
-
-    @property
-    def window_ids(self) -> list[str]:
-        return [w.id for w in self.windows]
-
-    def to_dict(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
-
-
-# --- compiled rules -----------------------------------------------------------------------------------------
-@dataclass
-class _Pattern:
-    regex: re.Pattern[str]
-    urgency: str | None
-    topics: tuple[str, ...]
-
-
-@dataclass
-class _Reason:
-    code: str
-    label_ja: str
-    urgency: str
-    handles: tuple[str, ...]
-    prefer_windows: tuple[str, ...]
-    topics: tuple[str, ...]
-    patterns: list[_Pattern]
-    unless: list[re.Pattern[str]] = field(default_factory=list)
-    hypothetical: bool = False
-
-
-@dataclass
-class _Category:
-    id: str
-    label_ja: str
-    keywords: list[tuple[re.Pattern[str], float, str]]
-    prefer_windows: tuple[str, ...]
-
-
-_SENTENCE_END = re.compile(r"[。！？!?\n]|\.(?=\s|$)")
-
-
-def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    s0 = 0
-    for m in _SENTENCE_END.finditer(text, 0, start):
-        s0 = m.end()
-    m = _SENTENCE_END.search(text, end)
-    return s0, (m.start() if m else len(text))
 
 
 def _message_text(message: Mapping[str, Any] | str) -> str:
@@ -247,21 +91,13 @@ def is_followup_of_handoff(history: Sequence[Mapping[str, Any]] = ()) -> bool:
 class HandoffPolicy:
     """Compiled ``rules.yaml`` plus the windows directory; ``decide`` is pure and cheap (regexes only)."""
 
-    def __init__(self, rules_path: Path | str | None = None, windows_path: Path | str | None = None) -> None:
+    def __init__(self, windows_path: Path | str, rules_path: Path | str | None = None) -> None:
         self.rules_path = Path(rules_path) if rules_path else DEFAULT_RULES_PATH
-        if windows_path is None:
-            from ingest.settings import get_settings
-
-            windows_path = get_settings().resolved_windows_file
         self.windows_path = Path(windows_path)
         self.rules: dict[str, Any] = yaml.safe_load(self.rules_path.read_text(encoding="utf-8"))
-        self.windows: list[Window] = load_windows(self.windows_path)
+        self.windows = load_windows(self.windows_path)
         self._windows_by_id = {w.id: w for w in self.windows}
         self._compile()
-
-    @classmethod
-    def from_settings(cls, settings: Settings, rules_path: Path | str | None = None) -> HandoffPolicy:
-        return cls(rules_path=rules_path, windows_path=settings.resolved_windows_file)
 
     # -- setup ----------------------------------------------------------------------------------------------
     def _compile(self) -> None:
@@ -278,22 +114,21 @@ class HandoffPolicy:
         self._hyp_after = re.compile(hyp["after"]) if hyp.get("after") else None
         self._hyp_before = re.compile(hyp["before"]) if hyp.get("before") else None
         self._smalltalk = [re.compile(p) for p in r.get("smalltalk", [])]
-        self._injection = [re.compile(p) for p in r.get("injection", [])]
         self.no_support_requires_ip_topic: bool = bool(r.get("no_support_requires_ip_topic", True))
 
-        self.reasons: dict[str, _Reason] = {}
+        self.reasons: dict[str, Reason] = {}
         for code, spec in r.get("reasons", {}).items():
-            patterns: list[_Pattern] = []
+            patterns: list[Pattern] = []
             for item in spec.get("patterns") or []:
                 if isinstance(item, str):
-                    patterns.append(_Pattern(re.compile(item), None, ()))
+                    patterns.append(Pattern(re.compile(item), None, ()))
                 else:
                     patterns.append(
-                        _Pattern(
+                        Pattern(
                             re.compile(item["pattern"]), item.get("urgency"), tuple(item.get("topics", ()))
                         )
                     )
-            self.reasons[code] = _Reason(
+            self.reasons[code] = Reason(
                 code=code,
                 label_ja=spec.get("label_ja", code),
                 urgency=spec.get("urgency", "medium"),
@@ -304,19 +139,23 @@ class HandoffPolicy:
                 unless=[re.compile(p) for p in spec.get("unless", [])],
                 hypothetical=bool(spec.get("hypothetical", False)),
             )
-        self.categories: dict[str, _Category] = {}
+        self.categories: dict[str, Category] = {}
         for cid, spec in r.get("categories", {}).items():
-            kws = [(_keyword_re(str(k)), 1.0, str(k)) for k in spec.get("keywords", [])]
-            kws += [(_keyword_re(str(k)), 0.5, str(k)) for k in spec.get("weak", [])]
-            self.categories[cid] = _Category(
+            kws = [(keyword_pattern(str(k)), 1.0, str(k)) for k in spec.get("keywords", [])]
+            kws += [(keyword_pattern(str(k)), 0.5, str(k)) for k in spec.get("weak", [])]
+            self.categories[cid] = Category(
                 cid, spec.get("label_ja", cid), kws, tuple(spec.get("prefer_windows", ()))
             )
         self.window_requires_reason: dict[str, set[str]] = {
             wid: set(codes) for wid, codes in (r.get("window_requires_reason") or {}).items()
         }
         self.window_hints: dict[str, list[re.Pattern[str]]] = {
-            wid: [_keyword_re(str(k)) for k in kws] for wid, kws in (r.get("window_hints") or {}).items()
+            wid: [keyword_pattern(str(k)) for k in kws] for wid, kws in (r.get("window_hints") or {}).items()
         }
+        self.ranker = WindowRanker(
+            self.windows, self.reasons, self.categories, self.window_requires_reason, self.window_hints,
+            self.max_windows, self.min_window_score,
+        )
 
     def unknown_window_ids(self) -> list[str]:
         """Window ids named in rules.yaml but missing from windows.yaml (skipped, but worth fixing)."""
@@ -326,11 +165,11 @@ class HandoffPolicy:
         return sorted(named - set(self._windows_by_id))
 
     # -- matching -------------------------------------------------------------------------------------------
-    def _match_reason(self, reason: _Reason, text: str) -> list[TriggerMatch]:
+    def _match_reason(self, reason: Reason, text: str) -> list[TriggerMatch]:
         found: list[TriggerMatch] = []
         for pat in reason.patterns:
             for m in pat.regex.finditer(text):
-                s0, s1 = _sentence_bounds(text, m.start(), m.end())
+                s0, s1 = sentence_bounds(text, m.start(), m.end())
                 sentence = text[s0:s1]
                 if any(u.search(sentence) for u in reason.unless):
                     continue
@@ -356,7 +195,7 @@ class HandoffPolicy:
 
     def match_triggers(self, question: str) -> list[TriggerMatch]:
         """Trigger phrases in one message (no history, no support score)."""
-        text = normalize(question).lower()
+        text = nfkc(question).lower()
         out: list[TriggerMatch] = []
         for code, reason in self.reasons.items():
             if code in ("dissatisfaction", "no-support"):
@@ -378,7 +217,7 @@ class HandoffPolicy:
                 continue
             if not answered:
                 continue
-            norm = normalize(text).lower()
+            norm = nfkc(text).lower()
             for pat in reason.patterns:
                 if m := pat.regex.search(norm):
                     phrases.append(m.group(0))
@@ -394,7 +233,7 @@ class HandoffPolicy:
     def _topic_scores(
         self, text: str, extra: Iterable[tuple[str, float]] = (), retrieved: Iterable[str] = ()
     ) -> list[tuple[str, float]]:
-        norm = normalize(text)
+        norm = nfkc(text)
         scores: dict[str, float] = {}
         for cid, cat in self.categories.items():
             s = sum(w for rx, w, _ in cat.keywords if rx.search(norm))
@@ -442,8 +281,8 @@ class HandoffPolicy:
                 cautions=cautions,
             )
 
-        lowered = normalize(question).strip().lower()
-        if any(p.search(lowered) for p in self._injection):
+        lowered = nfkc(question).strip().lower()
+        if is_injection(question):
             # An advisor should not receive attempts to rewrite the assistant; the answer side refuses.
             return HandoffDecision(
                 recommended=False,
@@ -555,130 +394,8 @@ class HandoffPolicy:
         out += looks_confidential(question)
         return out
 
-    # -- windows --------------------------------------------------------------------------------------------
-    def _cover_topics(
-        self, picked: list[tuple[float, int, Window, str, bool]], topic_scores: Sequence[tuple[str, float]]
-    ) -> list[tuple[float, int, Window, str, bool]]:
-        """Make sure each clear topic (score ≥ 1, top 3) has one of its specialist windows in the shortlist.
-
-        Without this a dispute about goods exported to China lists five dispute windows and no overseas one.
-        """
-        top = picked[: self.max_windows]
-        rest = picked[self.max_windows :]
-        for cid, s in list(topic_scores)[:3]:
-            cat = self.categories.get(cid)
-            if cat is None or cid == "support" or s < 1.0 or not cat.prefer_windows:
-                continue
-            if any(t[2].id in cat.prefer_windows for t in top):
-                continue
-            candidate = next((t for t in rest if t[2].id in cat.prefer_windows), None)
-            if candidate is None:
-                continue
-            rest.remove(candidate)
-            if len(top) >= self.max_windows:
-                # drop the weakest window the user did not name
-                drop = next((t for t in reversed(top) if not t[4]), None)
-                if drop is None:
-                    continue
-                top.remove(drop)
-            top.append(candidate)
-        return top
-
     def rank_windows(
-        self,
-        reasons: Sequence[str],
-        topic_scores: Sequence[tuple[str, float]],
-        question: str = "",
+        self, reasons: Sequence[str], topic_scores: Sequence[tuple[str, float]], question: str = "",
         prefecture: str | None = None,
     ) -> list[WindowRecommendation]:
-        """Windows by: handles the reason (+3), preferred for the reason (+2), covers the topic (≤+3),
-        preferred for the topic, topic words in the question, general intake (+0.5), local office
-        (+0.5 for a network, +3 for a window dedicated to the prefecture).
-
-        A window the user named (弁理士 → jpaa) is listed first.
-        """
-        norm = normalize(question)
-        scored: list[tuple[float, int, Window, str, bool]] = []
-        for idx, w in enumerate(self.windows):
-            if not w.serves(prefecture):
-                continue
-            named = any(rx.search(norm) for rx in self.window_hints.get(w.id, ()))
-            required = self.window_requires_reason.get(w.id)
-            if required and not named and not required & set(reasons):
-                continue
-            score = 0.0
-            why: list[str] = []
-            # A specialist (e.g. overseas only) that handles "legal-judgment" is not the place for an
-            # unrelated contract question: handles count fully only for windows on topic or broad ones.
-            window_cats = [t for t in w.topics if t in self.categories]
-            on_topic = any(c in window_cats for c, _ in topic_scores)
-            broad = len(window_cats) >= 3 and not topic_scores
-            relevance = 1.0 if (on_topic or broad or not window_cats) else 0.5
-            for i, code in enumerate(reasons):
-                rw = 1.0 if i == 0 else 0.6
-                reason = self.reasons.get(code)
-                if reason is None:
-                    continue
-                hit = next((h for h in reason.handles if h in w.handles), None)
-                if hit:
-                    score += 3 * rw * relevance
-                    if HANDLES_JA.get(hit) and HANDLES_JA[hit] not in why:
-                        why.append(HANDLES_JA[hit])
-                if w.id in reason.prefer_windows:
-                    score += 2 * rw
-            topic_part, prefer_part = 0.0, 0.0
-            covered: list[str] = []
-            for rank, (cid, s) in enumerate(topic_scores):
-                tw = min(1.0, s) * (1.0 if rank == 0 else 0.7)
-                if cid in w.topics:
-                    topic_part += 2 * tw
-                    if cid in self.categories and cid != "support":
-                        covered.append(self.categories[cid].label_ja)
-                if cid in self.categories and w.id in self.categories[cid].prefer_windows:
-                    prefer_part += tw
-            score += min(topic_part, 3.0) + min(prefer_part, 2.0)
-            words = [t for t in w.topics if t not in self.categories and len(t) >= 2 and t in norm]
-            score += min(len(words), 2)
-            if named:
-                score += 2.0
-                why.append("ご質問で名前が挙がった相談先です")
-            if "general" in w.handles:
-                score += 0.5
-            if covered:
-                why.append("分野: " + "、".join(covered[:2]))
-            if words:
-                why.append("関連: " + "、".join(f"「{t}」" for t in words[:2]))
-            if w.cost and "無料" in w.cost:
-                why.append("相談無料")
-            if prefecture:
-                if isinstance(w.prefectures, list) and prefecture in w.prefectures:
-                    score += 3.0  # a window dedicated to the user's prefecture beats a nationwide one
-                    why.append(f"{prefecture}で利用できます")
-                elif w.is_network:
-                    score += 0.5
-                    why.append(f"{prefecture}の窓口は公式の一覧ページで確認できます")
-            elif w.is_network:
-                why.append("お近くの窓口は公式の一覧ページで確認できます")
-            scored.append((score, idx, w, "。".join(why) + ("。" if why else ""), named))
-
-        picked = [t for t in scored if t[0] >= self.min_window_score]
-        if not picked:  # nothing specific: the general intake windows
-            picked = [t for t in scored if "general" in t[2].handles]
-        # The user named it (弁理士, 税関 …): it comes first whatever the score.
-        picked.sort(key=lambda t: (not t[4], -t[0], t[1]))
-        picked = self._cover_topics(picked, topic_scores)
-        return [
-            WindowRecommendation(
-                id=w.id,
-                name=w.name,
-                url=w.url,
-                organisation=w.organisation,
-                scope=w.scope,
-                why=why,
-                list_url=w.list_url if (w.is_network or w.list_url) else None,
-                phone=w.phone,
-                cost=w.cost,
-                score=round(score, 2),
-            )
-            for score, _, w, why, _named in picked[: self.max_windows]
-        ]
+        return self.ranker.rank_windows(reasons, topic_scores, question, prefecture)

@@ -14,9 +14,10 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from assistant.handoff.decision import HandoffDecision
 from assistant.handoff.facts import Facts, extract_facts
 from assistant.handoff.pii import KIND_JA, looks_confidential, mask_pii, pii_kinds
-from assistant.handoff.policy import HandoffDecision, WindowRecommendation
+from assistant.handoff.windows import WindowRecommendation
 
 JST = timezone(timedelta(hours=9), "JST")
 MAX_ANSWER_CHARS = 1500

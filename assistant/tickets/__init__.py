@@ -2,7 +2,7 @@
 
 Usage::
 
-    store = TicketStore.from_settings(get_settings())          # migrates the database to the newest schema
+    store = build_store(settings)     # assistant.container; migrates the database to the newest schema
     ticket = store.create_ticket(sheet.model_dump(mode="json"), sheet.to_markdown(), question=sheet.question,
                                  urgency=sheet.urgency, category=..., prefecture=..., windows=[...],
                                  contact=None, consent=sheet.consent, session_token=token,
@@ -10,7 +10,7 @@ Usage::
     scope = TicketFilters(status="新規", window=advisor.windows or None)
     page = store.list_tickets(scope, sort="urgency,-created_at")
     store.update_ticket(ticket.id, "yamada", status="対応中", assignee="yamada")
-    if days := get_settings().retention_days:           # or `python -m assistant.tickets purge` from cron
+    if days := settings.retention_days:                  # or `python -m assistant.tickets purge` from cron
         store.purge(days)                                # closed tickets + old feedback; audit trail kept
 
     auth = AdvisorAuth(store)

@@ -28,7 +28,7 @@ PASSWORD_ENV = "CHIZAI_ADVISOR_PASSWORD"
 def _url(args: argparse.Namespace) -> str:
     if args.url:
         return args.url
-    from ingest.settings import get_settings
+    from chizai.settings import get_settings
 
     return get_settings().resolved_database_url
 
@@ -103,7 +103,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
 
     days = args.days
     if days is None:
-        from ingest.settings import get_settings
+        from chizai.settings import get_settings
 
         days = get_settings().retention_days
     if not days:
@@ -176,6 +176,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from assistant.tickets.auth import AuthError
 
     args = build_parser().parse_args(argv)
+    from chizai import logsafe
+    from chizai.settings import get_settings
+
+    logsafe.configure(get_settings().debug_log_text)
     try:
         return int(args.fn(args))
     except AuthError as error:

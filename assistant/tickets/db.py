@@ -9,7 +9,7 @@ Why it looks like this:
   survives a power cut), and writes start with ``BEGIN IMMEDIATE`` so a transaction takes the write lock up
   front instead of failing half-way when it upgrades from reading to writing.
 * Engines hide SQL parameters in errors and logs unless ``CHIZAI_DEBUG_LOG_TEXT`` is on (see
-  :mod:`assistant.logsafe`): a "database is locked" message must not carry a consultation into the logs.
+  :mod:`chizai.logsafe`): a "database is locked" message must not carry a consultation into the logs.
 * Migrations are Alembic revisions shipped inside the package and run programmatically, so production needs no
   ``alembic.ini``; concurrent starters are serialised (SQLite write lock, PostgreSQL advisory lock).
 """
@@ -29,7 +29,7 @@ from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
-from assistant.logsafe import text_allowed
+from chizai.logsafe import text_allowed
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000

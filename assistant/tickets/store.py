@@ -34,7 +34,6 @@ from sqlalchemy import ColumnElement, String, case, cast, delete, exists, func, 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from assistant.logsafe import shown
 from assistant.tickets.db import Database, ensure_db, get_database
 from assistant.tickets.models import (
     CLOSED_STATUSES,
@@ -53,6 +52,7 @@ from assistant.tickets.models import (
     utcnow,
 )
 from assistant.tickets.retry import RetryPolicy, is_transient, run_with_retry
+from chizai.logsafe import shown
 
 log = logging.getLogger(__name__)
 MAX_PAGE = 500
@@ -151,16 +151,12 @@ class TicketStore:
 
     def __init__(
         self,
-        url: str | None = None,
+        url: str,
         *,
         migrate: bool = True,
         retry: RetryPolicy | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
-        if url is None:
-            from ingest.settings import get_settings
-
-            url = get_settings().resolved_database_url
         self.url = url
         self.retry = retry or RetryPolicy()
         self.clock = clock

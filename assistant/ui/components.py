@@ -15,10 +15,10 @@ from typing import Any
 import streamlit as st
 
 from assistant.handoff import mask_pii
-from assistant.handoff.policy import URGENCY_JA
-from assistant.logsafe import log_exception
+from assistant.handoff.decision import URGENCY_JA
 from assistant.ui import resources, state
 from assistant.ui.safe_text import escape_label, link, safe_markdown, safe_url
+from chizai.logsafe import log_exception
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import streamlit as st
 
-from assistant.logsafe import log_exception
 from assistant.ui import resources, state
+from chizai.logsafe import log_exception
 
 log = logging.getLogger(__name__)
 PAGES_DIR = Path(__file__).resolve().parent / "pages"

@@ -14,12 +14,13 @@ import threading
 
 import streamlit as st
 
+from assistant import container
+from assistant.answer.pipeline import Assistant
 from assistant.handoff import HandoffPolicy, Window
-from assistant.service import Assistant
 from assistant.tickets import AdvisorAuth, TicketStore
-from ingest.catalog import IndexMismatchError
-from ingest.settings import Settings, get_settings
-from ingest.vector_store import VectorStoreUnavailable
+from chizai.index.catalog import IndexMismatchError
+from chizai.index.vector_store import VectorStoreUnavailable
+from chizai.settings import Settings, get_settings
 
 INDEX_MISSING_JA = (
     "回答に使う索引がまだありません。管理者の方は `python -m ingest` を実行するか、"
@@ -28,7 +29,10 @@ INDEX_MISSING_JA = (
 
 
 def settings() -> Settings:
-    return get_settings()
+    """The process's settings from the environment, with the process-wide choices applied (cheap, idempotent)."""
+    built = get_settings()
+    container.configure_process(built)
+    return built
 
 
 def _index_key(s: Settings) -> tuple[str, ...]:
@@ -43,7 +47,7 @@ def _index_key(s: Settings) -> tuple[str, ...]:
 
 @st.cache_resource(show_spinner=False)
 def _policy(windows_file: str) -> HandoffPolicy:
-    return HandoffPolicy.from_settings(settings())
+    return container.build_policy(settings())
 
 
 def policy() -> HandoffPolicy:
@@ -70,7 +74,7 @@ def freeze_startup_heap() -> None:
 
 @st.cache_resource(show_spinner="知財フロントを準備しています（初回のみ数秒かかります）…")
 def _assistant(key: tuple[str, ...]) -> Assistant:
-    built = Assistant(settings(), policy=policy())
+    built = container.build_assistant(settings(), policy=policy())
     freeze_startup_heap()
     return built
 
@@ -92,7 +96,7 @@ def reset_assistant() -> None:
 
 @st.cache_resource(show_spinner=False)
 def _store(url: str) -> TicketStore:
-    return TicketStore(url)
+    return container.build_store(settings())
 
 
 def store() -> TicketStore:
@@ -101,7 +105,7 @@ def store() -> TicketStore:
 
 @st.cache_resource(show_spinner=False)
 def _auth(url: str) -> AdvisorAuth:
-    return AdvisorAuth(_store(url))
+    return container.build_auth(_store(url))
 
 
 def auth() -> AdvisorAuth:

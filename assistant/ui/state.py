@@ -16,7 +16,7 @@ from typing import Any
 
 import streamlit as st
 
-from assistant.service import AnswerResult
+from assistant.answer.result import AnswerResult
 
 MESSAGES = "messages"
 SESSION_TOKEN = "session_token"

@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from assistant.language import detect_language
+from chizai.text.language import detect_language
 
 THRESHOLD = 0.6
 _SPACE = re.compile(r"\s+")
@@ -44,7 +44,7 @@ def is_english(text: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def _ja_terms(text: str) -> frozenset[str]:
-    from assistant.textutil import content_terms
+    from chizai.text.terms import content_terms
 
     return frozenset(content_terms(unicodedata.normalize("NFKC", text)))
 

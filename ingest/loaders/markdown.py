@@ -15,9 +15,10 @@ from typing import Any
 import yaml
 from bs4 import BeautifulSoup, Comment, MarkupResemblesLocatorWarning
 
+from chizai.index.model import Section
 from ingest.loaders.common import doc_id_for, read_text_file
 from ingest.loaders.hidden import drop_hidden
-from ingest.model import LoadedDocument, LoadError, Section
+from ingest.model import LoadedDocument, LoadError
 from ingest.normalize import normalize_text
 
 _FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
+from chizai.index.model import Problem, Section
 from ingest.loaders.common import doc_id_for
-from ingest.model import LoadedDocument, LoadError, Problem, Section
+from ingest.model import LoadedDocument, LoadError
 from ingest.normalize import normalize_text, page_quality, strip_page_furniture
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # font warnings are reported per page by the quality gate

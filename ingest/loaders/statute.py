@@ -7,8 +7,9 @@ from pathlib import Path
 
 from lxml import etree
 
+from chizai.index.model import Section
 from ingest.loaders.common import doc_id_for
-from ingest.model import LoadedDocument, LoadError, Section
+from ingest.model import LoadedDocument, LoadError
 from ingest.normalize import normalize_text
 
 _WS = re.compile(r"\s+")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from chizai.index.model import Section
 from ingest.loaders.common import doc_id_for, read_text_file
-from ingest.model import LoadedDocument, Section
+from ingest.model import LoadedDocument
 from ingest.normalize import normalize_text
 
 

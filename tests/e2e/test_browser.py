@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app.ui_index import ADVISOR, ADVISOR_PASSWORD, BROKEN, make_corpus, ui_env
+from tests.assistant.ui.ui_index import ADVISOR, ADVISOR_PASSWORD, BROKEN, make_corpus, ui_env
 from tests.conftest import REPO
 from tests.streamlit_server import free_port, streamlit_server
 

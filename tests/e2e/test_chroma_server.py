@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.retrieval import HybridRetriever
-from assistant.service import Assistant
+from assistant.container import build_assistant
+from assistant.retrieval.hybrid import HybridRetriever
+from chizai.index.vector_store import VectorStoreUnavailable
 from ingest.pipeline import Ingestor
-from ingest.vector_store import VectorStoreUnavailable
 from tests.conftest import make_settings
 
 pytestmark = pytest.mark.e2e
@@ -100,7 +100,7 @@ def test_hybrid_retrieval_against_the_server(server_settings, question, doc_id):
 
 
 def test_server_down_gives_a_clear_error_and_recovery_needs_no_restart(server, server_settings):
-    assistant = Assistant(server_settings)
+    assistant = build_assistant(server_settings)
     assert assistant.answer("営業秘密の3要件は？").citations
     server.stop()
     with pytest.raises(VectorStoreUnavailable, match="接続できません"):

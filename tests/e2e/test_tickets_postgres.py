@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 from assistant.tickets import TicketFilters, TicketStore
 from assistant.tickets.db import dispose_all, get_engine, head_revision, init_db
 from assistant.tickets.models import Base, Ticket
-from assistant.tickets.stress import run_concurrent, sample_sheet
+from tests.assistant.tickets.stress import run_concurrent, sample_sheet
 
 pytestmark = pytest.mark.e2e
 

@@ -32,12 +32,12 @@ from hypothesis import strategies as st
 from pypdf import PdfWriter
 from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 
+from chizai.index.embedders import NamedEmbeddings
 from ingest.chunker import chunk_document
-from ingest.embedders import NamedEmbeddings
 from ingest.isolation import IsolatedLoader, LoadTimeout
 from ingest.loaders import SUPPORTED_SUFFIXES, UNEXPECTED
 from ingest.model import LoadedDocument, LoadError
-from tests.hanging_loader import load_or_hang
+from tests.ingest.hanging_loader import load_or_hang
 
 REPO = Path(__file__).resolve().parents[2]
 LIMIT_S = 20.0  # per input; real inputs of this size take milliseconds
@@ -366,8 +366,8 @@ GOOD = "---\nid: good-doc\ntitle: 営業秘密の基本\n---\n## 概要\n営業�
 @given(bad=st.lists(st.tuples(st.binary(max_size=2000), st.sampled_from(SUPPORTED_SUFFIXES)), min_size=1, max_size=6),
        pdf=mutated(BASE_PDFS[1], PDF_WORDS))
 def test_pipeline_keeps_good_files_beside_broken_and_hanging_ones(tmp_path_factory, bad, pdf):
+    from chizai.settings import Settings
     from ingest.pipeline import Ingestor
-    from ingest.settings import Settings
 
     root = tmp_path_factory.mktemp("pipeline")
     docs = root / "docs"

@@ -47,7 +47,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
-from assistant.service import DISCLAIMER, REFUSALS
+from assistant.messages import DISCLAIMER, REFUSALS
 from assistant.ui.pages.chat import ERROR_JA, RATE_LIMIT_JA
 from tests.streamlit_server import HOST, free_port, streamlit_server
 
@@ -280,8 +280,8 @@ def copy_index(src: Path, dst: Path) -> None:
 def prepare_data(work: Path, data_dir: Path | None, embedder: str, log: Any) -> dict[str, str]:
     """An index of the shipped corpus (the suite's cache, refreshed by ``python -m ingest --prune`` and copied so
     other users of the cache cannot change it mid-run) or a given one, plus a migrated ticket database."""
+    from chizai.settings import Settings
     from evals.index import corpus_cache_settings
-    from ingest.settings import Settings
 
     if data_dir is None:
         cache = corpus_cache_settings(Settings(_env_file=None, embedder=embedder)).data_dir  # type: ignore[call-arg]

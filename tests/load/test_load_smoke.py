@@ -12,7 +12,7 @@ import json
 import pytest
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from assistant.service import DISCLAIMER, REFUSALS
+from assistant.messages import DISCLAIMER, REFUSALS
 from assistant.ui.pages.chat import ERROR_JA, RATE_LIMIT_JA
 from tests.load import run_load
 

@@ -19,7 +19,7 @@ def _url() -> str:
     url = config.attributes.get("chizai_url") or config.get_main_option("sqlalchemy.url")
     if url:
         return url
-    from ingest.settings import get_settings
+    from chizai.settings import get_settings
 
     return get_settings().resolved_database_url
 

@@ -7,11 +7,12 @@ import math
 
 import streamlit as st
 
+from assistant.answer.pipeline import Assistant
+from assistant.answer.result import AnswerResult
 from assistant.handoff.facts import PREFECTURE_NAMES
-from assistant.logsafe import log_exception
-from assistant.service import AnswerResult, Assistant
 from assistant.ui import components, navigation, resources, state
 from assistant.ui.safe_text import safe_markdown, safe_stream
+from chizai.logsafe import log_exception
 
 log = logging.getLogger(__name__)
 

@@ -18,10 +18,10 @@ import streamlit as st
 from assistant.tickets.models import JST
 from assistant.ui import navigation, resources
 from assistant.ui.safe_text import escape_label
-from ingest.catalog import Catalog, IndexMismatchError
-from ingest.embedders import EmbedderError
+from chizai.index.catalog import Catalog, IndexMismatchError
+from chizai.index.embedders import EmbedderError
+from chizai.index.vector_store import VectorStoreUnavailable
 from ingest.pipeline import Ingestor, IngestReport, default_paths
-from ingest.vector_store import VectorStoreUnavailable
 
 log = logging.getLogger(__name__)
 REPORT = "corpus_last_report"

@@ -10,7 +10,7 @@ import streamlit as st
 from assistant.tickets.models import JST
 from assistant.ui import navigation
 from assistant.ui.safe_text import escape_label, safe_markdown
-from ingest.settings import REPO_ROOT
+from chizai.settings import REPO_ROOT
 
 REPORTS_DIR = REPO_ROOT / "evals" / "reports"
 HOW_TO_JA = """\

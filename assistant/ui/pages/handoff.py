@@ -17,12 +17,12 @@ from typing import Any
 import streamlit as st
 
 from assistant.handoff import HandoffDecision, build_sheet, mask_pii
+from assistant.handoff.decision import URGENCY_JA
 from assistant.handoff.facts import PREFECTURE_NAMES
-from assistant.handoff.policy import URGENCY_JA
-from assistant.logsafe import log_exception
 from assistant.tickets.models import JST
 from assistant.ui import components, navigation, resources, state
 from assistant.ui.safe_text import escape_label
+from chizai.logsafe import log_exception
 
 log = logging.getLogger(__name__)
 

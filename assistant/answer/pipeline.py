@@ -1,0 +1,201 @@
+"""The answer pipeline: one question in, one grounded answer out, in named stages.
+
+guard → rewrite → retrieve → gate → generate → verify → compose. Each stage lives in its own module; this one only
+runs them in order and records what happened. The CLI, the Streamlit app and the evals all drive ``Assistant``.
+Citations are built from retrieval metadata, never from model text, and the only links an answer (or its stream)
+may carry are the ``url`` fields of the retrieved documents.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.answer.compose import compose
+from assistant.answer.engines.base import AnswerEngine, Passage
+from assistant.answer.engines.registry import Engines
+from assistant.answer.gate import Gate, GateOutcome
+from assistant.answer.links import allowed_set, filter_link_stream
+from assistant.answer.result import AnswerResult, Citation, handoff_view, hit_view
+from assistant.answer.rewrite import rewrite_follow_up
+from assistant.answer.verify import Verification, verify_answer
+from assistant.handoff import HandoffDecision, looks_confidential
+from assistant.handoff.pii import find_pii
+from assistant.messages import CONFIDENTIAL_NOTICE, DISCLAIMER, LEAD, NOT_SENT_REMOTE, REFUSALS
+from assistant.retrieval.hybrid import Hit, HybridRetriever
+from assistant.retrieval.query import expand_query
+from chizai.logsafe import shown
+from chizai.screening.instructions import is_injection
+from chizai.settings import Settings
+from chizai.text.language import detect_language
+from chizai.text.sentences import MARKER
+
+log = logging.getLogger(__name__)
+_OURS = frozenset(LEAD.values())  # lines we write ourselves: nothing to verify
+
+
+class Assistant:
+    """The stages wired together; built by :mod:`assistant.container`."""
+
+    def __init__(self, settings: Settings, retriever: HybridRetriever, gate: Gate, engines: Engines) -> None:
+        self.settings = settings
+        self.retriever = retriever
+        self.gate = gate
+        self.engines = engines
+
+    @property
+    def policy(self):  # noqa: ANN201 - the handoff policy the gate decides with (the UI reads its windows)
+        return self.gate.policy
+
+    def available_engines(self) -> list[str]:
+        return self.engines.available()
+
+    def engine(self, name: str | None = None) -> AnswerEngine:
+        return self.engines.get(name)
+
+    def answer(self, question: str, history: Sequence[Mapping[str, Any]] = (), **kwargs: Any) -> AnswerResult:
+        turn = self.prepare(question, history, **kwargs)
+        for _ in turn.stream():
+            pass
+        assert turn.result is not None
+        return turn.result
+
+    def prepare(
+        self,
+        question: str,
+        history: Sequence[Mapping[str, Any]] = (),
+        *,
+        engine: str | None = None,
+        prefecture: str | None = None,
+        consent_remote: bool = False,
+        filters: dict[str, str] | None = None,
+        k: int | None = None,
+    ) -> Turn:
+        s = self.settings
+        options = TurnOptions(engine, prefecture, consent_remote, filters, k)
+        return Turn(self, question.strip()[: s.max_question_chars], list(history)[-s.max_history :], options)
+
+
+@dataclass
+class TurnOptions:
+    engine: str | None = None
+    prefecture: str | None = None
+    consent_remote: bool = False
+    filters: dict[str, str] | None = None
+    k: int | None = None
+
+
+@dataclass
+class _Trace:
+    """What the stages found so far; becomes the ``AnswerResult``."""
+
+    language: str
+    query: str = ""
+    hits: list[Hit] = field(default_factory=list)
+    gate: GateOutcome | None = None
+    notices: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class Turn:
+    """One question being answered; ``stream()`` yields text pieces and leaves the final ``result``."""
+
+    def __init__(self, assistant: Assistant, question: str, history: list[Mapping[str, Any]], options: TurnOptions) -> None:
+        self.a = assistant
+        self.question = question
+        self.history = history
+        self.options = options
+        self.result: AnswerResult | None = None
+        self._t0 = time.perf_counter()
+
+    def stream(self) -> Iterator[str]:
+        q = self.question
+        trace = _Trace(language=detect_language(q), query=q)
+        if find_pii(q) or looks_confidential(q):
+            trace.notices.append(CONFIDENTIAL_NOTICE[trace.language])
+        # The question itself only with CHIZAI_DEBUG_LOG_TEXT: logs are kept longer and wider than tickets.
+        log.debug("question (%s, %d earlier turns): %s", trace.language, len(self.history), shown(q, self.a.settings))
+        if is_injection(q):  # guard
+            yield from self._refuse(trace, "injection")
+            return
+        standalone = rewrite_follow_up(q, self.history)  # rewrite
+        trace.query = expand_query(standalone)
+        trace.hits = self.a.retriever.search(  # retrieve
+            trace.query, k=self.options.k or self.a.settings.top_k, filters=self.options.filters, timings=trace.timings
+        )
+        support_query = trace.query[len(standalone) :] if trace.query != standalone else trace.query
+        trace.gate = self.a.gate.check(q, self.history, support_query, trace.hits, self.options.prefecture)  # gate
+        if trace.gate.refusal:
+            yield from self._refuse(trace, trace.gate.refusal)
+            return
+        passages = [Passage(n=i + 1, hit=h) for i, h in enumerate(trace.hits)]
+        engine = self._engine(trace)
+        allowed = allowed_set(p.hit.chunk.metadata.get("url") for p in passages)
+        raw: list[str] = []
+        yield from self._generate(engine, passages, allowed, trace, raw)  # generate
+        verification, used = self._verify("".join(raw), engine, passages, trace)  # verify
+        answer, citations = compose(verification.text, passages, self.a.retriever.catalog, allowed, trace.language)
+        self._finish(trace, answer, citations, used, verification.grounded_ratio)
+
+    def _engine(self, trace: _Trace) -> AnswerEngine:
+        engine = self.a.engine(self.options.engine)
+        if engine.name == "openai" and trace.notices and not self.options.consent_remote:
+            trace.notices.append(NOT_SENT_REMOTE)
+            return self.a.engine("extractive")
+        return engine
+
+    def _generate(
+        self, engine: AnswerEngine, passages: list[Passage], allowed: frozenset[str], trace: _Trace, raw: list[str]
+    ) -> Iterator[str]:
+        """The engine's stream with foreign links held back; ``raw`` collects what the engine wrote."""
+        t0 = time.perf_counter()
+
+        def generated() -> Iterator[str]:
+            for piece in engine.stream(self.question, passages, trace.language):
+                raw.append(piece)
+                yield piece
+
+        for piece in filter_link_stream(generated(), allowed, trace.language):
+            trace.timings.setdefault("first_token_ms", (time.perf_counter() - self._t0) * 1000)
+            yield piece
+        trace.timings["generate_ms"] = (time.perf_counter() - t0) * 1000
+
+    def _verify(
+        self, raw: str, engine: AnswerEngine, passages: list[Passage], trace: _Trace
+    ) -> tuple[Verification, str]:
+        """Every sentence against its passage; a model answer that is mostly ungrounded or says nothing is
+        replaced by the extractive answer (a lone copied heading is not an answer)."""
+        verification = verify_answer(raw, passages, keep=_OURS, question=self.question)
+        substance = len(MARKER.sub("", verification.text).strip())
+        ungrounded = verification.grounded_ratio < 0.6 or verification.sentences < 1 or substance < 20
+        if engine.name == "extractive" or not ungrounded:
+            return verification, engine.name
+        fallback = "".join(self.a.engine("extractive").stream(self.question, passages, trace.language))
+        return verify_answer(fallback, passages, keep=_OURS), f"{engine.name}→extractive"
+
+    def _refuse(self, trace: _Trace, code: str) -> Iterator[str]:
+        text = REFUSALS[code][trace.language]
+        if code == "no-support":
+            text += "\n\n" + DISCLAIMER[trace.language]
+        if code == "out-of-scope":
+            trace.hits = []  # the passages matched generic words; they are not sources of anything
+        yield text
+        self._finish(trace, text, [], "guard", 0.0, refused=code)
+
+    def _finish(
+        self, trace: _Trace, answer: str, citations: list[Citation], engine: str, grounded: float, refused: str | None = None
+    ) -> None:
+        trace.timings["total_ms"] = (time.perf_counter() - self._t0) * 1000
+        gate = trace.gate
+        support = gate.support if gate else 0.0
+        decision: HandoffDecision | None = gate.decision if gate else None
+        log.debug("answered by %s (refused: %s, support %.2f) in %.0f ms", engine, refused, support, trace.timings["total_ms"])
+        self.result = AnswerResult(
+            question=self.question, query=trace.query, answer=answer, citations=citations,
+            handoff=handoff_view(decision), engine=engine, language=trace.language, grounded_ratio=grounded,
+            support=support, refused=refused, notices=trace.notices,
+            timings_ms={k: round(v, 1) for k, v in trace.timings.items()}, retrieved=[hit_view(h) for h in trace.hits],
+        )

@@ -1,0 +1,27 @@
+"""Query-side care before searching: English questions get the Japanese terms of the glossary."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from chizai.text.language import detect_language
+
+GLOSSARY = Path(__file__).with_name("glossary.yaml")
+
+
+@lru_cache(maxsize=1)
+def _glossary() -> list[tuple[re.Pattern[str], str]]:
+    data = yaml.safe_load(GLOSSARY.read_text(encoding="utf-8"))
+    return [(re.compile(rf"\b(?:{k})\b", re.I), str(v)) for k, v in data.items()]
+
+
+def expand_query(text: str) -> str:
+    """Add Japanese terms to an English question so the Japanese corpus can be searched by keyword too."""
+    if detect_language(text) != "en":
+        return text
+    extra = [ja for pattern, ja in _glossary() if pattern.search(text)]
+    return f"{text} {' '.join(extra)}" if extra else text

@@ -1,0 +1,69 @@
+"""The served catalog must not keep one SQLite connection per finished thread.
+
+Streamlit runs every script rerun in a new thread; before the fix each answer left an open connection behind
+(three file descriptors and a page cache each), so a long-running app ran out of descriptors. Found by
+``make load`` (open fds grew by three per answer).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from chizai.index.catalog import Catalog
+
+
+def _fds() -> int:
+    return len(os.listdir(f"/proc/{os.getpid()}/fd")) if os.path.isdir(f"/proc/{os.getpid()}/fd") else -1
+
+
+def test_connections_of_finished_threads_are_closed(tmp_path):
+    path = tmp_path / "manifest.sqlite3"
+    Catalog(path).close()  # creates the schema
+    catalog = Catalog(path, readonly=True)
+    results: list[int] = []
+
+    def one_rerun() -> None:
+        results.append(catalog.counts()["documents"])
+
+    first = threading.Thread(target=one_rerun)
+    first.start()
+    first.join()
+    fds_after_one = _fds()
+    for _ in range(60):
+        t = threading.Thread(target=one_rerun)
+        t.start()
+        t.join()
+    assert results == [0] * 61
+    assert catalog.open_connections <= 2  # the last thread's, at most one more
+    if fds_after_one >= 0:
+        assert _fds() <= fds_after_one + 3
+    catalog.close()
+    assert catalog.open_connections == 0
+
+
+def test_live_threads_keep_their_connection(tmp_path):
+    path = tmp_path / "manifest.sqlite3"
+    Catalog(path).close()
+    catalog = Catalog(path, readonly=True)
+    ready, done = threading.Event(), threading.Event()
+    seen: list[object] = []
+
+    def long_run() -> None:
+        seen.append(catalog._conn)
+        ready.set()
+        done.wait(10)
+        seen.append(catalog._conn)
+        seen.append(catalog.counts()["documents"])  # still usable after other threads came and went
+
+    worker = threading.Thread(target=long_run)
+    worker.start()
+    ready.wait(10)
+    for _ in range(5):
+        t = threading.Thread(target=lambda: catalog.counts())
+        t.start()
+        t.join()
+    done.set()
+    worker.join()
+    assert seen[0] is seen[1] and seen[2] == 0
+    catalog.close()
