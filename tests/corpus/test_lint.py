@@ -28,7 +28,7 @@ OPTIONAL_KEYS = {"source_title"}
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 BODY_MIN, BODY_MAX = 600, 2500
 KEYWORDS_MIN, KEYWORDS_MAX = 3, 15
-MIN_DOCS = 70
+MIN_DOCS = 150
 MIN_DOCS_PER_CATEGORY = 4
 HANDLES = {"explicit-request", "dispute", "incident", "deadline", "legal-judgment", "no-support", "general"}
 SCOPES = {"nationwide", "prefecture"}
@@ -166,6 +166,40 @@ def test_url_is_official_https(path: Path) -> None:
     url = fm.get("url")
     assert isinstance(url, str) and url.startswith("https://"), f"url must be https: {url!r}"
     assert _host_allowed(url), f"host of {url} is not in official_domains.yaml"
+
+
+# A figure a reader must be able to check on the cited page: a number with a unit, a date, a phone number.
+FIGURE_RE = re.compile(
+    r"\d[\d,.]*\s*(?:円|万円|億円|%|％|割|年|か月|ヶ月|カ月|日|週間|時間|件|名|社|倍|区分|類)|\d{4}年\d{1,2}月|令和\d+年"
+)
+
+
+def is_bare_host(url: str) -> bool:
+    """A homepage: no path beyond "/", no query — the page that holds no document's facts."""
+    parsed = urlparse(url)
+    return parsed.path in ("", "/") and not parsed.query
+
+
+@pytest.mark.parametrize("path", DOC_PATHS, ids=DOC_IDS)
+def test_url_is_a_specific_page(path: Path) -> None:
+    fm, _ = _parse(path)
+    assert not is_bare_host(fm["url"]), f"url {fm['url']} is a homepage: cite the page that holds the facts"
+
+
+@pytest.mark.parametrize("path", DOC_PATHS, ids=DOC_IDS)
+def test_no_figure_without_a_page_to_check_it(path: Path) -> None:
+    fm, body = _parse(path)
+    figures = FIGURE_RE.findall(unicodedata.normalize("NFKC", body)) + find_phone_like(body)
+    assert not (is_bare_host(fm["url"]) and figures), f"figures {figures[:3]} cited to a homepage {fm['url']}"
+
+
+@pytest.mark.parametrize(
+    ("url", "bare"),
+    [("https://www.jpo.go.jp/", True), ("https://www.jpo.go.jp", True), ("https://www.jpo.go.jp/system/patent/", False),
+     ("https://www.jpo.go.jp/?lang=ja", False)],
+)
+def test_bare_host_detector(url: str, bare: bool) -> None:
+    assert is_bare_host(url) is bare
 
 
 @pytest.mark.parametrize("path", DOC_PATHS, ids=DOC_IDS)
