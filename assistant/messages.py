@@ -18,12 +18,20 @@ REFUSALS = {
         "en": "Sorry, I can't do that. I'm happy to help with questions about intellectual property.",
     },
     "out-of-scope": {
-        "ja": "申し訳ありませんが、知財フロントは知的財産（特許・商標・営業秘密・著作権・知財取引など）に関するご相談専用です。",
-        "en": "Sorry, Chizai Frontline only answers questions about intellectual property (patents, trademarks, trade secrets, copyright, IP in business deals).",
+        "ja": "申し訳ありませんが、知財フロントは知的財産（特許・商標・営業秘密・著作権・知財取引など）に関するご相談専用です。経営全般のご相談は、下の窓口をご利用ください。",
+        "en": "Sorry, Chizai Frontline only answers questions about intellectual property (patents, trademarks, trade secrets, copyright, IP in business deals). For other business questions, please use the windows below.",
     },
     "no-support": {
         "ja": "ご質問の内容は、知財フロントの資料では確認できませんでした。推測でお答えすることは控えます。下の相談窓口で担当者にご相談ください。",
         "en": "The knowledge base does not cover this question, so I will not guess. Please ask a person at one of the windows below.",
+    },
+    "to-person": {
+        "ja": "担当者へのご相談をご希望ですね。下の相談窓口から申し込めます。内容を書いていただければ、相談票にまとめてお渡しします。",
+        "en": "You would like to talk to a person: you can apply at one of the windows below, and I will turn what you wrote into a consultation sheet for them.",
+    },
+    "smalltalk": {
+        "ja": "知的財産（特許・商標・営業秘密・著作権・取引先との知財のやりとりなど）について、気になることをお気軽にどうぞ。",
+        "en": "Ask me anything about intellectual property: patents, trademarks, trade secrets, copyright, IP in business deals.",
     },
     "with-person": {
         "ja": "このご相談は担当者に引き継がれています。担当者からの連絡をお待ちください。",
@@ -36,17 +44,20 @@ CONFIDENTIAL_NOTICE = {
     "en": "Careful: your message seems to contain personal data or confidential technical details. Please do not paste trade secrets into the chat.",
 }
 NOT_SENT_REMOTE = "外部のAIには送信せず、資料の抜粋でお答えします。 / Not sent to the remote model without consent."
-# The extractive engine's first line.
+# The extractive engine's first line for English questions (its quotes are Japanese), and its section labels.
 LEAD = {
     "ja": "ご質問に関係する内容を、知財フロントの資料からまとめました。",
     "en": "Here is what the knowledge base says (the sources are in Japanese):",
 }
+CONCLUSION = {"ja": "**結論**", "en": "**In short**"}
+POINTS = {"ja": "**ポイント**", "en": "**Key points**"}
 URL_REMOVED = {"ja": "［外部リンク削除］", "en": "[link removed]"}
 
 
 def fixed_texts() -> list[str]:
     """Everything above: texts an answer may carry that no passage contains and that are not model output."""
     texts = [REMOVED, NOT_SENT_REMOTE, *LEAD.values(), *DISCLAIMER.values(), *NEXT_STEPS.values()]
+    texts += [*CONCLUSION.values(), *POINTS.values()]
     texts += [*CONFIDENTIAL_NOTICE.values(), *URL_REMOVED.values()]
     texts += [t for r in REFUSALS.values() for t in r.values()]
     return texts

@@ -40,6 +40,10 @@ class IndexSettings(_Group):
     )
     embed_threads: int = 2
     embed_batch_size: int = 32
+    embed_cache_dir: Path | None = Field(
+        Path.home() / ".cache" / "chizai",
+        description="machine-wide cache of vectors by content hash (shared by data dirs, tests, evals); empty = off",
+    )
     chroma_url: str | None = Field(None, description="http(s)://host:port of a Chroma server; embedded when unset")
     collection: str = "chizai"
     chunk_size: int = Field(400, description="target chunk length in characters")
@@ -48,6 +52,10 @@ class IndexSettings(_Group):
     load_timeout_s: float = Field(
         300.0, description="per-file time limit for reading a file (its parser runs in a worker process); 0 = none"
     )
+
+    @property
+    def embed_cache_path(self) -> Path | None:
+        return self.embed_cache_dir / "embeddings.sqlite3" if self.embed_cache_dir and str(self.embed_cache_dir) else None
 
     @property
     def chroma_dir(self) -> Path:
@@ -67,10 +75,13 @@ class RetrievalSettings(_Group):
 
     top_k: int = 6
     candidates: int = Field(40, description="hits taken from each leg before fusion")
-    max_chunks_per_doc: int = 2
-    fusion: Literal["rrf", "weighted"] = "weighted"
+    max_chunks_per_doc: int = Field(2, description="chunks per citable unit: a document, or an article of a statute")
+    max_chunks_per_file: int = Field(4, description="chunks per file, whatever its units (one law cannot flood)")
+    fusion: Literal["rrf", "weighted", "learned"] = "weighted"
     rrf_k: int = 60
+    dense_weight: float = 0.5
     bm25_weight: float = 0.5
+    bigram_weight: float = 0.0
 
 
 class AnsweringSettings(_Group):
@@ -89,6 +100,10 @@ class AnsweringSettings(_Group):
     llm_model_path: Path | None = None
     llm_temperature: float = 0.1
     llm_max_tokens: int = 700
+    llm_timeout_s: float = Field(120.0, description="a remote model that sends nothing for this long is given up on")
+    verify_judge: bool = Field(
+        False, description="with an OpenAI-compatible model configured, let it judge the sentences the lexical check doubts"
+    )
 
 
 class DeskSettings(_Group):

@@ -218,6 +218,53 @@ def cmd_redteam(args: argparse.Namespace, console: Console) -> int:
     return 1 if o["successes"] else 0
 
 
+def cmd_retrieval(args: argparse.Namespace, console: Console) -> int:
+    """train: weights and the learned combiner on dev; report: every leg and fusion on dev and test."""
+    import json
+
+    from chizai.settings import Settings
+    from evals import retrieval_study
+    from evals.index import corpus_cache_settings
+
+    settings = corpus_cache_settings(Settings())
+    if args.action == "train":
+        console.print_json(json.dumps({k: v for k, v in retrieval_study.run_train(settings, args.report).items() if k != "grid"}))
+        return 0
+    from evals.naive import corpus_baseline
+
+    result = retrieval_study.run_report(settings, args.report, naive=corpus_baseline(Settings()))
+    console.print(retrieval_study.markdown(result), highlight=False, markup=False)
+    return 0
+
+
+def cmd_situations(args: argparse.Namespace, console: Console) -> int:
+    """split: near-duplicate screen of the blind sets; train: fit on the pool (tuned on dev); report: blind scores."""
+    import json
+
+    from chizai.settings import Settings
+    from evals.situations import commands, report
+
+    settings = Settings()
+    if args.action == "split":
+        console.print_json(json.dumps(commands.cmd_split(settings)))
+        return 0
+    if args.action == "train":
+        console.print_json(json.dumps(commands.cmd_train(settings)))
+        return 0
+    result = report.run(settings)
+    written = report.write(result, args.report)
+    console.print(report.markdown(result), highlight=False, markup=False)
+    if args.update_baseline:
+        report.BASELINE.write_text(json.dumps({"test": {"handoff": result["test"]["handoff"]}}, indent=1) + "\n")
+        console.print(f"baseline written: {report.BASELINE}", highlight=False)
+        return 0
+    failures = report.gate(result)
+    for f in failures:
+        console.print(f"[red]FAIL[/red] {escape(f)}", highlight=False)
+    console.print(f"reports: {', '.join(str(p) for p in written)}", highlight=False)
+    return 1 if failures else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     parser = argparse.ArgumentParser(prog="python -m evals", description="知財フロント evaluation harness")
@@ -264,8 +311,19 @@ def main(argv: list[str] | None = None) -> int:
     red.add_argument(
         "--data-dir", type=Path, default=None, help="red-team index folder (default: $CHIZAI_EVAL_CACHE/redteam-<embedder>)"
     )
+    ret = sub.add_parser("retrieval", help="retrieval legs and fusions: train (dev) | report (dev and test)")
+    ret.add_argument("action", nargs="?", choices=["train", "report"], default="report")
+    ret.add_argument("--report", type=Path, default=DEFAULT_REPORT, help="report directory (default: %(default)s)")
+    sit = sub.add_parser("situations", help="situation model: split | train | report (handoff and scope, blind sets)")
+    sit.add_argument("action", nargs="?", choices=["split", "train", "report"], default="report")
+    sit.add_argument("--report", type=Path, default=DEFAULT_REPORT, help="report directory (default: %(default)s)")
+    sit.add_argument("--update-baseline", action="store_true", help="write evals/baselines/situations.json")
     args = parser.parse_args(argv)
     console = Console(stderr=True)
+    if args.command == "situations":
+        return cmd_situations(args, console)
+    if args.command == "retrieval":
+        return cmd_retrieval(args, console)
     if args.command == "run":
         return cmd_run(args, console, [args.gold])
     if args.command == "run-all":

@@ -14,7 +14,7 @@ from typing import Any
 
 from assistant.answer.pipeline import Assistant
 from assistant.answer.result import AnswerResult
-from assistant.messages import DISCLAIMER, LEAD, NEXT_STEPS, REFUSALS
+from assistant.messages import CONCLUSION, DISCLAIMER, LEAD, NEXT_STEPS, POINTS, REFUSALS
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.retrieval.query import expand_query
 from chizai.index.embedders import NamedEmbeddings, get_embedder
@@ -30,6 +30,8 @@ RETRIEVE_K = 20  # chunks asked for: with at most 2 per document that is ≥ 10 
 RANKED_KEPT = 10
 BOILERPLATE = (
     tuple(LEAD.values())
+    + tuple(CONCLUSION.values())
+    + tuple(POINTS.values())
     + tuple(DISCLAIMER.values())
     + tuple(NEXT_STEPS.values())
     + tuple(text for by_lang in REFUSALS.values() for text in by_lang.values())
@@ -167,6 +169,12 @@ def run_retrieval(
 
 
 # -------------------------------------------------------------------------------------------------- answers
+def dead_end(result: AnswerResult) -> bool:
+    """An answer that sends the user to a person (or away) without naming a single window."""
+    sends_away = bool(result.handoff.get("recommended")) or result.refused in ("no-support", "out-of-scope", "to-person")
+    return sends_away and not result.handoff.get("windows")
+
+
 def answer_record(item: GoldItem, engine: str, result: AnswerResult, ms: float) -> dict[str, Any]:
     cited_docs = [c.source if item.source else c.doc_id for c in result.citations]
     gold_docs = [item.source] if item.source else item.doc_ids
@@ -187,6 +195,7 @@ def answer_record(item: GoldItem, engine: str, result: AnswerResult, ms: float) 
     coverage, missing, not_applicable = am.key_point_coverage(
         item.key_points, result.answer, english_answer=english
     )
+    first, _, _ = am.key_point_coverage(item.key_points, am.first_sentence(result.answer, BOILERPLATE), english_answer=english)
     handoff_pred = bool(result.handoff.get("recommended"))
     windows_pred = [w.get("id") for w in result.handoff.get("windows", []) if w.get("id")]
     pii_echo = am.pii_echoed(item.pii, result.answer) if item.pii else None
@@ -206,6 +215,8 @@ def answer_record(item: GoldItem, engine: str, result: AnswerResult, ms: float) 
         "grounded_ratio": result.grounded_ratio,
         "support": round(result.support, 4),
         "kp_coverage": coverage,
+        "first_sentence_kp": None if first is None or result.refused else first > 0,
+        "dead_end": dead_end(result),
         "kp_missing": missing,
         "kp_na": not_applicable,
         "handoff_gold": item.handoff,

@@ -14,8 +14,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chizai.index.catalog import Catalog
-from chizai.index.embedders import NamedEmbeddings, get_embedder
+from chizai.index.catalog import Catalog, keyword_text
+from chizai.index.embedders import NamedEmbeddings
+from chizai.index.embedding_cache import build_embedder
 from chizai.index.model import Chunk, Problem
 from chizai.index.vector_store import VectorStore
 from chizai.settings import Settings
@@ -96,9 +97,7 @@ def _dense_text(doc: LoadedDocument, chunk: Chunk) -> str:
 
 
 def _keyword_text(doc: LoadedDocument, chunk: Chunk) -> str:
-    keywords = doc.metadata.get("keywords") or []
-    keywords = " ".join(map(str, keywords)) if isinstance(keywords, list) else str(keywords)
-    return f"{doc.title}\n{chunk.section.section or ''}\n{keywords}\n{chunk.text}"
+    return keyword_text(doc.title, chunk.section.section, doc.metadata.get("keywords"), chunk.text)
 
 
 def _chroma_metadata(doc: LoadedDocument, chunk: Chunk) -> dict:
@@ -117,7 +116,7 @@ class Ingestor:
     ) -> None:
         self.settings = settings
         self.reader = reader  # the loader seam: file → LoadedDocument, run in the isolated worker
-        self.embedder = embedder or get_embedder(settings.embedder, settings.embed_threads)
+        self.embedder = embedder or build_embedder(settings)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.catalog = Catalog(settings.manifest_path)
         self.catalog.check_embedder(self.embedder.name, self.embedder.dim, claim=True)

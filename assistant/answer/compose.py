@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from assistant.answer.engines.base import Passage
 from assistant.answer.links import filter_links
 from assistant.answer.result import Citation
@@ -27,10 +29,16 @@ def next_steps(catalog: Catalog, passages: list[Passage], body: str) -> list[str
                 if REMOVED in line:
                     continue
                 if len(line) >= 8 and len(steps) < 3 and line not in body and all(line not in s for s in steps):
-                    steps.append(f"- {line} [{passage.n}]")
+                    steps.append(f"- {_cited(line, passage.n)}")
         if len(steps) >= 3:
             break
     return steps
+
+
+def _cited(sentence: str, n: int) -> str:
+    """「…します。」 → 「…します[1]。」: the marker before the closing punctuation, as in the body."""
+    body = sentence.rstrip("。.！？!?")
+    return f"{body}[{n}]{sentence[len(body):]}"
 
 
 def compose(
@@ -46,4 +54,13 @@ def compose(
         cited = sorted(set(cited) | {int(n) for n in MARKER.findall("\n".join(steps))})
     parts.append(DISCLAIMER[language])
     answer, _ = filter_links("\n\n".join(parts), allowed_urls, language)
-    return answer, [Citation.of(by_n[n]) for n in cited if n in by_n]
+    return renumber(answer, [Citation.of(by_n[n]) for n in cited if n in by_n])
+
+
+def renumber(answer: str, citations: list[Citation]) -> tuple[str, list[Citation]]:
+    """Citations numbered 1, 2, 3 … in the order a reader meets them (passage numbers are retrieval's order)."""
+    order = list(dict.fromkeys(int(n) for n in MARKER.findall(answer)))
+    new = {old: i + 1 for i, old in enumerate(order)}
+    text = MARKER.sub(lambda m: f"[{new.get(int(m.group(1)), m.group(1))}]", answer)
+    renumbered = sorted((replace(c, n=new[c.n]) for c in citations if c.n in new), key=lambda c: c.n)
+    return text, renumbered

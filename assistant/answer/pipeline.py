@@ -21,10 +21,20 @@ from assistant.answer.gate import Gate, GateOutcome
 from assistant.answer.links import allowed_set, filter_link_stream
 from assistant.answer.result import AnswerResult, Citation, handoff_view, hit_view
 from assistant.answer.rewrite import rewrite_follow_up
-from assistant.answer.verify import Verification, verify_answer
+from assistant.answer.stream_gate import SentenceGate
+from assistant.answer.verifier import Verifier
+from assistant.answer.verify import AnswerCheck, Verification, verify_answer
 from assistant.handoff import HandoffDecision, looks_confidential
 from assistant.handoff.pii import find_pii
-from assistant.messages import CONFIDENTIAL_NOTICE, DISCLAIMER, LEAD, NOT_SENT_REMOTE, REFUSALS
+from assistant.messages import (
+    CONCLUSION,
+    CONFIDENTIAL_NOTICE,
+    DISCLAIMER,
+    LEAD,
+    NOT_SENT_REMOTE,
+    POINTS,
+    REFUSALS,
+)
 from assistant.retrieval.hybrid import Hit, HybridRetriever
 from assistant.retrieval.query import expand_query
 from chizai.logsafe import shown
@@ -34,17 +44,21 @@ from chizai.text.language import detect_language
 from chizai.text.sentences import MARKER
 
 log = logging.getLogger(__name__)
-_OURS = frozenset(LEAD.values())  # lines we write ourselves: nothing to verify
+SIBLINGS = 6  # chunks of the best document added for the extractive engine (documents are 600–2,500 characters)
+_OURS = frozenset([*LEAD.values(), *CONCLUSION.values(), *POINTS.values()])  # our own lines: nothing to verify
 
 
 class Assistant:
     """The stages wired together; built by :mod:`assistant.container`."""
 
-    def __init__(self, settings: Settings, retriever: HybridRetriever, gate: Gate, engines: Engines) -> None:
+    def __init__(
+        self, settings: Settings, retriever: HybridRetriever, gate: Gate, engines: Engines, verifier: Verifier
+    ) -> None:
         self.settings = settings
         self.retriever = retriever
         self.gate = gate
         self.engines = engines
+        self.verifier = verifier
 
     @property
     def policy(self):  # noqa: ANN201 - the handoff policy the gate decides with (the UI reads its windows)
@@ -123,22 +137,42 @@ class Turn:
             return
         standalone = rewrite_follow_up(q, self.history)  # rewrite
         trace.query = expand_query(standalone)
+        vector = self.a.retriever.embed(trace.query, trace.timings)  # retrieval and the situation model share it
         trace.hits = self.a.retriever.search(  # retrieve
-            trace.query, k=self.options.k or self.a.settings.top_k, filters=self.options.filters, timings=trace.timings
+            trace.query, k=self.options.k or self.a.settings.top_k, filters=self.options.filters, timings=trace.timings,
+            vector=vector,
         )
         support_query = trace.query[len(standalone) :] if trace.query != standalone else trace.query
-        trace.gate = self.a.gate.check(q, self.history, support_query, trace.hits, self.options.prefecture)  # gate
+        t0 = time.perf_counter()
+        trace.gate = self.a.gate.check(  # gate
+            q, self.history, trace.query, support_query, trace.hits, self.options.prefecture, vector
+        )
+        trace.timings["gate_ms"] = (time.perf_counter() - t0) * 1000
         if trace.gate.refusal:
             yield from self._refuse(trace, trace.gate.refusal)
             return
-        passages = [Passage(n=i + 1, hit=h) for i, h in enumerate(trace.hits)]
         engine = self._engine(trace)
+        passages = self._passages(trace.hits, engine)
         allowed = allowed_set(p.hit.chunk.metadata.get("url") for p in passages)
-        raw: list[str] = []
-        yield from self._generate(engine, passages, allowed, trace, raw)  # generate
-        verification, used = self._verify("".join(raw), engine, passages, trace)  # verify
+        gate = SentenceGate(AnswerCheck(passages, self.a.verifier, _OURS, self.question))
+        yield from self._generate(engine, passages, allowed, trace, gate)  # generate → verify, sentence by sentence
+        verification, used = self._settle(gate, engine, passages, trace)
         answer, citations = compose(verification.text, passages, self.a.retriever.catalog, allowed, trace.language)
         self._finish(trace, answer, citations, used, verification.grounded_ratio)
+
+    def _passages(self, hits: list[Hit], engine: AnswerEngine) -> list[Passage]:
+        """The retrieved passages, numbered; for the extractive engine also the rest of the best document.
+
+        The corpus documents are short and focused, and the sentence that answers is often in the chunk next to
+        the one retrieval found (「次の3つの要件…」 in one, the three requirements in the next).
+        """
+        passages = [Passage(n=i + 1, hit=h) for i, h in enumerate(hits)]
+        if engine.name != "extractive" or not hits:
+            return passages
+        seen = {h.chunk.chunk_id for h in hits}
+        siblings = [c for c in self.a.retriever.catalog.document_chunks(hits[0].chunk.doc_id) if c.chunk_id not in seen]
+        top = hits[0].score
+        return passages + [Passage(n=len(passages) + i + 1, hit=Hit(c, top)) for i, c in enumerate(siblings[:SIBLINGS])]
 
     def _engine(self, trace: _Trace) -> AnswerEngine:
         engine = self.a.engine(self.options.engine)
@@ -148,39 +182,34 @@ class Turn:
         return engine
 
     def _generate(
-        self, engine: AnswerEngine, passages: list[Passage], allowed: frozenset[str], trace: _Trace, raw: list[str]
+        self, engine: AnswerEngine, passages: list[Passage], allowed: frozenset[str], trace: _Trace, gate: SentenceGate
     ) -> Iterator[str]:
-        """The engine's stream with foreign links held back; ``raw`` collects what the engine wrote."""
+        """The engine's stream, shown only sentence by sentence once verified, with foreign links held back."""
         t0 = time.perf_counter()
-
-        def generated() -> Iterator[str]:
-            for piece in engine.stream(self.question, passages, trace.language):
-                raw.append(piece)
-                yield piece
-
-        for piece in filter_link_stream(generated(), allowed, trace.language):
+        verified = gate.feed(engine.stream(self.question, passages, trace.language))
+        for piece in filter_link_stream(verified, allowed, trace.language):
             trace.timings.setdefault("first_token_ms", (time.perf_counter() - self._t0) * 1000)
             yield piece
         trace.timings["generate_ms"] = (time.perf_counter() - t0) * 1000
 
-    def _verify(
-        self, raw: str, engine: AnswerEngine, passages: list[Passage], trace: _Trace
+    def _settle(
+        self, gate: SentenceGate, engine: AnswerEngine, passages: list[Passage], trace: _Trace
     ) -> tuple[Verification, str]:
-        """Every sentence against its passage; a model answer that is mostly ungrounded or says nothing is
-        replaced by the extractive answer (a lone copied heading is not an answer)."""
-        verification = verify_answer(raw, passages, keep=_OURS, question=self.question)
+        """The verified answer; a model answer that is mostly ungrounded or says nothing is replaced by the
+        extractive answer (a lone copied heading is not an answer). Nothing unverified was shown either way."""
+        verification = gate.check.result(gate.text)
         substance = len(MARKER.sub("", verification.text).strip())
         ungrounded = verification.grounded_ratio < 0.6 or verification.sentences < 1 or substance < 20
         if engine.name == "extractive" or not ungrounded:
             return verification, engine.name
         fallback = "".join(self.a.engine("extractive").stream(self.question, passages, trace.language))
-        return verify_answer(fallback, passages, keep=_OURS), f"{engine.name}→extractive"
+        return verify_answer(fallback, passages, keep=_OURS, verifier=self.a.verifier), f"{engine.name}→extractive"
 
     def _refuse(self, trace: _Trace, code: str) -> Iterator[str]:
         text = REFUSALS[code][trace.language]
         if code == "no-support":
             text += "\n\n" + DISCLAIMER[trace.language]
-        if code == "out-of-scope":
+        if code in ("out-of-scope", "to-person", "smalltalk"):
             trace.hits = []  # the passages matched generic words; they are not sources of anything
         yield text
         self._finish(trace, text, [], "guard", 0.0, refused=code)

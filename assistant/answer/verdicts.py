@@ -18,11 +18,18 @@ VERDICTS_FILE = Path(__file__).with_name("verdicts.yaml")
 
 
 @lru_cache(maxsize=4)
-def load_verdicts(path: Path = VERDICTS_FILE) -> tuple[re.Pattern[str], ...]:
+def load_verdicts(path: Path = VERDICTS_FILE) -> tuple[tuple[re.Pattern[str], ...], dict[str, re.Pattern[str]]]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return tuple(re.compile(p, re.I) for p in data.get("verdict") or [])
+    patterns = tuple(re.compile(p, re.I) for p in data.get("verdict") or [])
+    user_case = {k: re.compile(v, re.I) for k, v in (data.get("user_case") or {}).items()}
+    return patterns, user_case
 
 
-def is_verdict(sentence: str, patterns: tuple[re.Pattern[str], ...] | None = None) -> bool:
+def is_verdict(sentence: str) -> bool:
     norm = nfkc(sentence)
-    return any(p.search(norm) for p in (patterns or load_verdicts()))
+    patterns, user_case = load_verdicts()
+    if any(p.search(norm) for p in patterns):
+        return True
+    return bool(user_case) and all(
+        bool(user_case[k].search(norm)) == want for k, want in (("subject", True), ("claim", True), ("hedge", False))
+    )

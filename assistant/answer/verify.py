@@ -22,12 +22,12 @@ from pathlib import Path
 
 from assistant.answer.engines.base import Passage
 from assistant.answer.verdicts import is_verdict
+from assistant.answer.verifier import LexicalVerifier, Verifier
 from assistant.messages import fixed_texts
 from chizai.text.normalize import fold
 from chizai.text.sentences import MARKER, sentence_spans
 from chizai.text.terms import content_terms, overlap
 
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _STRUCTURAL = re.compile(r"^\s*(#+|\*\*.*\*\*:?$|[-・*]?\s*$)")
 _QUOTED = re.compile(r"[「『\"“'‘]([^「」『』\"“”'‘’\n]{1,40})[」』\"”'’]")
 _SHOUTED = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Z0-9_-]{3,}(?![A-Za-z0-9])")
@@ -93,80 +93,112 @@ def question_payloads(question: str, sources: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+class AnswerCheck:
+    """Verification state of one answer: what the passages say, what was kept, dropped and why.
+
+    Used line by line by :func:`verify_answer` and sentence by sentence by :class:`SentenceGate`, so a streamed
+    answer is checked exactly like a finished one.
+    """
+
+    def __init__(
+        self,
+        passages: list[Passage],
+        verifier: Verifier | None = None,
+        keep: frozenset[str] = frozenset(),
+        question: str = "",
+    ) -> None:
+        self.passages = passages
+        self.by_n = {p.n: p for p in passages}
+        self.verifier = verifier or LexicalVerifier()
+        self.keep = keep
+        self.sources = "\n".join(_fold(p.text) for p in passages)
+        self.echoes = question_payloads(question, self.sources) if question else []
+        self.source_terms: set[str] = set().union(*(content_terms(p.text) for p in passages)) if passages else set()
+        self.total = self.verified = self.repointed = 0
+        self.dropped: list[str] = []
+        self.screened: Counter[str] = Counter()
+
+    def known_words(self, text: str) -> bool:
+        folded = _fold(text)
+        return (content_terms(text) <= self.source_terms and not leaks_prompt(text, self.sources)
+                and not any(e in folded for e in self.echoes))
+
+    def structural(self, line: str) -> str | None:
+        """A heading, bold line or empty bullet: kept only when every content word of it is in the passages."""
+        if self.known_words(line):
+            return line
+        self.screened["heading with unsupported words"] += 1
+        self.dropped.append(line.strip())
+        return None
+
+    def sentence(self, sentence: str) -> str | None:
+        """One sentence with its [n] markers: the verified sentence (markers re-pointed) or None (dropped)."""
+        bare = MARKER.sub("", sentence).strip()
+        if len(bare) < 6:  # connective fragments and lone markers carry no claim …
+            if bare and not self.known_words(bare):  # … unless they bring words of their own (「了解」「PWNED」)
+                self.screened["fragment with unsupported words"] += 1
+                self.dropped.append(bare)
+                return None
+            cited_ok = [n for n in map(int, MARKER.findall(sentence)) if n in self.by_n]
+            return bare + "".join(f"[{n}]" for n in cited_ok) if bare else ""
+        self.total += 1
+        reason = _screen(bare, self.sources, self.echoes)
+        if reason:
+            self.screened[reason] += 1
+            self.dropped.append(bare)
+            return None
+        good = self._supporting(bare, [n for n in map(int, MARKER.findall(sentence)) if n in self.by_n])
+        if not good:
+            self.dropped.append(bare)
+            return None
+        self.verified += 1
+        return _with_markers(bare, good)
+
+    def _supporting(self, bare: str, cited: list[int]) -> list[int]:
+        folded = _fold(bare.rstrip("。．.！？!?"))
+        verbatim = [n for n in cited if folded and folded in _fold(self.by_n[n].text)]
+        good = verbatim or [n for n in cited if self.verifier.check(bare, self.by_n[n].text).label == "supported"]
+        if good or not self.passages:
+            return good
+        best = max(self.passages, key=lambda p: overlap(bare, p.text))
+        if (folded and folded in _fold(best.text)) or self.verifier.check(bare, best.text).label == "supported":
+            self.repointed += 1
+            return [best.n]
+        return []
+
+    def line(self, line: str) -> str | None:
+        """One whole line of an answer, verified (None when nothing of it survives)."""
+        if not line.strip() or line.strip() in self.keep:
+            return line
+        if _STRUCTURAL.match(line):
+            return self.structural(line)
+        head = _head(line)
+        kept = [k for s in sentence_spans(line[len(head) :]) if (k := self.sentence(s))]
+        return head + "".join(kept) if kept else None
+
+    def result(self, text: str) -> Verification:
+        text = re.sub(r"\n{3,}", "\n\n", text.strip())
+        ratio = self.verified / self.total if self.total else 0.0
+        return Verification(text, ratio, self.total, self.dropped, self.repointed, self.screened)
+
+
+def _head(line: str) -> str:
+    prefix = re.match(r"^\s*(?:[-・*]|\d+\.)\s+", line)
+    return prefix.group(0) if prefix else ""
+
+
 def verify_answer(
     answer: str,
     passages: list[Passage],
-    threshold: float = 0.5,
     keep: frozenset[str] = frozenset(),
     question: str = "",
+    verifier: Verifier | None = None,
 ) -> Verification:
     """``keep``: exact lines written by us (e.g. the extractive lead) that make no claim to verify.
     ``question``: what the user asked; text it supplies that no passage contains is never echoed."""
-    by_n = {p.n: p for p in passages}
-    sources = "\n".join(_fold(p.text) for p in passages)
-    echoes = question_payloads(question, sources) if question else []
-    source_terms: set[str] = set().union(*(content_terms(p.text) for p in passages)) if passages else set()
-    out_lines: list[str] = []
-    total = verified = repointed = 0
-    dropped: list[str] = []
-    screened: Counter[str] = Counter()
-
-    def known_words(text: str) -> bool:
-        folded = _fold(text)
-        return (
-            content_terms(text) <= source_terms
-            and not leaks_prompt(text, sources)
-            and not any(e in folded for e in echoes)
-        )
-
-    for line in answer.splitlines():
-        if not line.strip() or line.strip() in keep:
-            out_lines.append(line)
-            continue
-        if _STRUCTURAL.match(line):
-            if known_words(line):
-                out_lines.append(line)
-            else:
-                screened["heading with unsupported words"] += 1
-                dropped.append(line.strip())
-            continue
-        prefix = re.match(r"^\s*(?:[-・*]|\d+\.)\s+", line)
-        head = prefix.group(0) if prefix else ""
-        kept: list[str] = []
-        for sentence in sentence_spans(line[len(head) :]):
-            bare = MARKER.sub("", sentence).strip()
-            if len(bare) < 6:  # connective fragments and lone markers carry no claim …
-                if bare and not known_words(bare):  # … unless they bring words of their own (「了解」「PWNED」)
-                    screened["fragment with unsupported words"] += 1
-                    dropped.append(bare)
-                    continue
-                cited_ok = [n for n in map(int, MARKER.findall(sentence)) if n in by_n]
-                kept.append(bare + "".join(f"[{n}]" for n in cited_ok) if bare else "")
-                continue
-            total += 1
-            reason = _screen(bare, sources, echoes)
-            if reason:
-                screened[reason] += 1
-                dropped.append(bare)
-                continue
-            cited = [n for n in map(int, MARKER.findall(sentence)) if n in by_n]
-            good = [n for n in cited if supports(bare, by_n[n].text, threshold)]
-            if not good:
-                best = max(passages, key=lambda p: overlap(bare, p.text), default=None)
-                if best is not None and supports(bare, best.text, threshold):
-                    good = [best.n]
-                    repointed += 1
-            if good:
-                verified += 1
-                kept.append(_with_markers(bare, good))
-            else:
-                dropped.append(bare)
-        text = "".join(k for k in kept if k)
-        if text:
-            out_lines.append(head + text)
-    result = "\n".join(out_lines).strip()
-    result = re.sub(r"\n{3,}", "\n\n", result)
-    return Verification(result, verified / total if total else 0.0, total, dropped, repointed, screened)
+    check = AnswerCheck(passages, verifier, keep, question)
+    lines = [checked for line in answer.splitlines() if (checked := check.line(line)) is not None]
+    return check.result("\n".join(lines))
 
 
 def _screen(sentence: str, sources: str, echoes: Sequence[str] = ()) -> str | None:
@@ -181,13 +213,6 @@ def _screen(sentence: str, sources: str, echoes: Sequence[str] = ()) -> str | No
     if any(e in folded for e in echoes):
         return "echoes the question's text"
     return None
-
-
-def supports(sentence: str, passage: str, threshold: float) -> bool:
-    """Enough shared content terms, and every number of the sentence (fees, years, rates) appears in the passage."""
-    if overlap(sentence, passage) < threshold:
-        return False
-    return all(number in passage for number in _NUMBER.findall(sentence))
 
 
 def _with_markers(sentence: str, ns: list[int]) -> str:

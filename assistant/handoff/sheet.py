@@ -97,7 +97,7 @@ class ConsultationSheet(BaseModel):
         lines += ["", "## 担当者が必要な理由", "", self.reason_ja or "（記載なし）"]
         if self.triggers:
             lines.append("")
-            lines.append("きっかけとなった表現: " + "、".join(f"「{t}」" for t in self.triggers))
+            lines.append("判断の根拠: " + "、".join(f"「{t}」" for t in self.triggers))
 
         lines += ["", "## 緊急度", "", URGENCY_LONG_JA.get(self.urgency or "", "（判定なし）")]
 

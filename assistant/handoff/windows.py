@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from assistant.handoff.rules import Category, Reason
+from assistant.handoff.reasons import Category, Reason
 from chizai.text.normalize import nfkc
 
 log = logging.getLogger(__name__)

@@ -7,16 +7,23 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from langchain_core.embeddings import Embeddings
 
 from assistant.retrieval.fusion import fuse
+from assistant.retrieval.query import keyword_query
+from assistant.retrieval.units import asks_definition, defines, unit_of
 from chizai.index.catalog import Catalog, StoredChunk
-from chizai.index.embedders import NamedEmbeddings, get_embedder
+from chizai.index.embedders import NamedEmbeddings
+from chizai.index.embedding_cache import build_embedder
 from chizai.index.vector_store import VectorStore
 from chizai.settings import Settings
+from chizai.text.bigrams import bigrams
 from chizai.text.tokenizer import get_tokenizer
+
+DEFINITION_BOOST = 1.5  # a defining passage outranks one that only uses the term (chosen on the dev split)
 
 
 @dataclass
@@ -36,7 +43,7 @@ class HybridRetriever:
     def __init__(self, settings: Settings, embedder: Embeddings | None = None, k: int | None = None) -> None:
         self.settings = settings
         self.k = k or settings.top_k
-        self._embedder: NamedEmbeddings = embedder or get_embedder(settings.embedder, settings.embed_threads)  # type: ignore[assignment]
+        self._embedder: NamedEmbeddings = embedder or build_embedder(settings)  # type: ignore[assignment]
         self._catalog = Catalog(settings.manifest_path, readonly=True)
         self._catalog.check_embedder(self._embedder.name, self._embedder.dim, claim=False)
         self._vectors = VectorStore(settings, self._embedder.name, self._embedder.dim)
@@ -44,6 +51,31 @@ class HybridRetriever:
     @property
     def catalog(self) -> Catalog:
         return self._catalog
+
+    def with_settings(self, settings: Settings) -> HybridRetriever:
+        """The same index, embedder and connections under other retrieval settings (fusion studies)."""
+        other = object.__new__(HybridRetriever)
+        other.__dict__.update(self.__dict__)
+        other.settings = settings
+        return other
+
+    def leg_lists(self, query: str, n: int | None = None) -> dict[str, list[tuple[str, float]]]:
+        """Each leg's ranked (chunk id, score) list, before fusion (the learned combiner's training data)."""
+        terms = get_tokenizer().tokens(query)
+        n = n or self.settings.candidates
+        return self._legs(query, terms, ("dense", "bm25", "bigram"), n, None, None, None, {})
+
+    @property
+    def embedder_name(self) -> str:
+        return self._embedder.name
+
+    def embed(self, query: str, timings: dict[str, float] | None = None) -> list[float]:
+        """The query vector (computed once per question: retrieval and the situation model share it)."""
+        t0 = time.perf_counter()
+        vector = self._embedder.embed_query(query)
+        if timings is not None:
+            timings["embed_ms"] = (time.perf_counter() - t0) * 1000
+        return vector
 
     def _allowed_docs(self, filters: dict[str, str] | None) -> set[str] | None:
         if not filters:
@@ -57,63 +89,82 @@ class HybridRetriever:
         k: int | None = None,
         filters: dict[str, str] | None = None,
         *,
-        legs: tuple[str, ...] = ("dense", "bm25"),
+        legs: tuple[str, ...] = ("dense", "bm25", "bigram"),
         timings: dict[str, float] | None = None,
+        vector: Sequence[float] | None = None,
+        method: str | None = None,
     ) -> list[Hit]:
+        """The top ``k`` hits; ``vector`` is the query's embedding when the caller already has it."""
         k = k or self.k
         n = max(self.settings.candidates, k * 4)
         timings = timings if timings is not None else {}
         allowed = self._allowed_docs(filters)
-        dense: list[tuple[str, float]] = []
-        keyword: list[tuple[str, float]] = []
         terms = get_tokenizer().tokens(query)
+        ranked_legs = self._legs(query, terms, legs, n, filters, allowed, vector, timings)
+        t0 = time.perf_counter()
+        if len(ranked_legs) == 1:
+            fused = dict(next(iter(ranked_legs.values())))
+        else:
+            s = self.settings
+            weights = {"dense": s.dense_weight, "bm25": s.bm25_weight, "bigram": s.bigram_weight}
+            fused = fuse(ranked_legs, method=method or s.fusion, weights=weights, rrf_k=s.rrf_k)
+        hits = self._select(query, terms, fused, ranked_legs, k, n, allowed)
+        timings["fuse_ms"] = (time.perf_counter() - t0) * 1000
+        return hits
+
+    def _legs(
+        self, query: str, terms: list[str], legs: tuple[str, ...], n: int, filters: dict[str, str] | None,
+        allowed: set[str] | None, vector: Sequence[float] | None, timings: dict[str, float],
+    ) -> dict[str, list[tuple[str, float]]]:
+        out: dict[str, list[tuple[str, float]]] = {}
         if "dense" in legs:
-            t0 = time.perf_counter()
-            vector = self._embedder.embed_query(query)
-            timings["embed_ms"] = (time.perf_counter() - t0) * 1000
+            if vector is None:
+                vector = self.embed(query, timings)
             t0 = time.perf_counter()
             where = {"$and": [{k_: v} for k_, v in filters.items()]} if filters and len(filters) > 1 else filters
-            dense = self._vectors.query(vector, n, where=where)
+            out["dense"] = self._vectors.query(vector, n, where=where)
             timings["dense_ms"] = (time.perf_counter() - t0) * 1000
-        if "bm25" in legs:
-            t0 = time.perf_counter()
-            keyword = self._catalog.keyword_search(terms, n, allowed)
-            timings["bm25_ms"] = (time.perf_counter() - t0) * 1000
-        t0 = time.perf_counter()
-        if legs == ("dense",):
-            fused = {cid: s for cid, s in dense}
-        elif legs == ("bm25",):
-            fused = {cid: s for cid, s in keyword}
-        else:
-            fused = fuse(
-                dense, keyword, method=self.settings.fusion, bm25_weight=self.settings.bm25_weight, rrf_k=self.settings.rrf_k
-            )
-        ranked = sorted(fused.items(), key=lambda item: item[1], reverse=True)
-        chunks = self._catalog.fetch_chunks([cid for cid, _ in ranked[: n * 2]])
-        dense_info = {cid: (rank, s) for rank, (cid, s) in enumerate(dense)}
-        bm25_info = {cid: (rank, s) for rank, (cid, s) in enumerate(keyword)}
-        hits: list[Hit] = []
-        per_doc: dict[str, int] = {}
-        seen_text: set[str] = set()
+        for leg, table, words in (("bm25", "chunk_terms", terms), ("bigram", "chunk_bigrams", None)):
+            if leg in legs:
+                t0 = time.perf_counter()
+                keys = words if words is not None else bigrams(keyword_query(query))
+                out[leg] = self._catalog.keyword_search(keys, n, allowed, table=table)
+                timings[f"{leg}_ms"] = (time.perf_counter() - t0) * 1000
+        return out
+
+    def _select(
+        self, query: str, terms: list[str], fused: dict[str, float], legs: dict[str, list[tuple[str, float]]],
+        k: int, n: int, allowed: set[str] | None,
+    ) -> list[Hit]:
+        """Best first, de-duplicated, at most ``max_chunks_per_doc`` per citable unit (a statute's article counts
+        as its own unit) and ``max_chunks_per_file`` per file; definitions first for definition questions."""
+        chunks = self._catalog.fetch_chunks([cid for cid, _ in sorted(fused.items(), key=lambda x: -x[1])[: n * 2]])
         term_set = set(terms)
+        if asks_definition(query):
+            fused = {cid: s * (DEFINITION_BOOST if cid in chunks and defines(chunks[cid].text, term_set) else 1.0)
+                     for cid, s in fused.items()}
+        ranked = sorted(fused.items(), key=lambda item: item[1], reverse=True)
+        info = {leg: {cid: (rank, s) for rank, (cid, s) in enumerate(r)} for leg, r in legs.items()}
+        hits: list[Hit] = []
+        per_unit: dict[str, int] = {}
+        per_file: dict[str, int] = {}
+        seen_text: set[str] = set()
         for cid, score in ranked:
             chunk = chunks.get(cid)
-            if chunk is None:  # vector of a document version that is not (or no longer) served
-                continue
-            if allowed is not None and chunk.doc_id not in allowed:
-                continue
+            if chunk is None or (allowed is not None and chunk.doc_id not in allowed):
+                continue  # a vector of a document version that is not (or no longer) served
+            unit = unit_of(chunk.doc_id, chunk.section)
             digest = hashlib.sha1(chunk.text.encode()).hexdigest()
-            if digest in seen_text or per_doc.get(chunk.doc_id, 0) >= self.settings.max_chunks_per_doc:
+            if digest in seen_text or per_unit.get(unit, 0) >= self.settings.max_chunks_per_doc \
+                    or per_file.get(chunk.doc_id, 0) >= self.settings.max_chunks_per_file:
                 continue
             seen_text.add(digest)
-            per_doc[chunk.doc_id] = per_doc.get(chunk.doc_id, 0) + 1
-            d_rank, d_score = dense_info.get(cid, (None, None))
-            b_rank, b_score = bm25_info.get(cid, (None, None))
+            per_unit[unit] = per_unit.get(unit, 0) + 1
+            per_file[chunk.doc_id] = per_file.get(chunk.doc_id, 0) + 1
+            d_rank, d_score = info.get("dense", {}).get(cid, (None, None))
+            b_rank, b_score = info.get("bm25", {}).get(cid, (None, None))
             chunk_terms = set(get_tokenizer().tokens(f"{chunk.title} {chunk.section or ''} {chunk.text}"))
-            hits.append(
-                Hit(chunk, score, d_score, b_score, d_rank, b_rank, sorted(term_set & chunk_terms))
-            )
+            hits.append(Hit(chunk, score, d_score, b_score, d_rank, b_rank, sorted(term_set & chunk_terms)))
             if len(hits) >= k:
                 break
-        timings["fuse_ms"] = (time.perf_counter() - t0) * 1000
         return hits

@@ -25,3 +25,8 @@ def expand_query(text: str) -> str:
         return text
     extra = [ja for pattern, ja in _glossary() if pattern.search(text)]
     return f"{text} {' '.join(extra)}" if extra else text
+
+
+def keyword_query(text: str) -> str:
+    """What the keyword legs search for (the dense leg keeps the user's own words)."""
+    return text

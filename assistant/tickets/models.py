@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -37,7 +37,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-JST = timezone(timedelta(hours=9), "JST")
+from chizai.clock import JST  # noqa: F401 - re-exported for the UI pages until they import chizai.clock
 
 STATUS_LABELS: dict[str, str] = {"new": "新規", "in_progress": "対応中", "done": "完了", "forwarded": "転送"}
 URGENCY_LABELS: dict[str, str] = {"high": "高", "medium": "中", "low": "低"}

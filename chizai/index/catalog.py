@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from chizai.index.model import Chunk, Problem
+from chizai.text.bigrams import bigrams
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: the character-bigram keyword leg (chunk_bigrams)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -35,6 +36,7 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(terms, tokenize = 'unicode61 remove_diacritics 0');
+CREATE VIRTUAL TABLE IF NOT EXISTS chunk_bigrams USING fts5(grams, tokenize = 'unicode61 remove_diacritics 0');
 CREATE TABLE IF NOT EXISTS problems (source TEXT NOT NULL, page INTEGER, reason TEXT NOT NULL, seen_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY, started_at REAL, finished_at REAL, summary TEXT);
 """
@@ -58,6 +60,15 @@ class IndexMismatchError(RuntimeError):
     """The index was built with another embedder; querying it would return nonsense."""
 
 
+KEYWORD_TABLES = ("chunk_terms", "chunk_bigrams")
+
+
+def keyword_text(title: str, section: str | None, keywords: Any, text: str) -> str:
+    """What the keyword legs index for a chunk: its title, heading, the document's keywords, and its text."""
+    words = " ".join(map(str, keywords)) if isinstance(keywords, list) else str(keywords or "")
+    return f"{title}\n{section or ''}\n{words}\n{text}"
+
+
 def fts_query(terms: Iterable[str]) -> str:
     unique = list(dict.fromkeys(t for t in terms if t))
     return " OR ".join('"' + t.replace('"', '""') + '"' for t in unique)
@@ -78,6 +89,32 @@ class Catalog:
         self._all_lock = threading.Lock()
         if not readonly:
             self._conn.executescript(_SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """An index written before the bigram leg existed gets it from its own chunks (no re-embedding).
+
+        Runs once, in one transaction; an index without documents yet only gets the table.
+        """
+        tables = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "chunks" not in tables:
+            return
+        missing = "chunk_bigrams" not in tables
+        if not missing and self.get_meta("schema") == SCHEMA_VERSION:
+            return
+        with self.transaction() as conn:
+            if missing:
+                conn.execute("CREATE VIRTUAL TABLE chunk_bigrams USING fts5(grams, tokenize = 'unicode61 remove_diacritics 0')")
+            conn.execute("DELETE FROM chunk_bigrams")
+            rows = conn.execute(
+                "SELECT c.rid, d.title, c.section, d.metadata, c.text FROM chunks c JOIN documents d ON d.doc_id = c.doc_id"
+            ).fetchall()
+            conn.executemany(
+                "INSERT INTO chunk_bigrams (rowid, grams) VALUES (?, ?)",
+                [(rid, " ".join(bigrams(keyword_text(title, section, json.loads(meta).get("keywords"), text))))
+                 for rid, title, section, meta, text in rows],
+            )
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
 
     @property
     def _conn(self) -> sqlite3.Connection:
@@ -205,6 +242,8 @@ class Catalog:
                     ),
                 )
                 conn.execute("INSERT INTO chunk_terms (rowid, terms) VALUES (?, ?)", (cur.lastrowid, " ".join(chunk_terms)))
+                grams = bigrams(keyword_text(title, chunk.section.section, metadata.get("keywords"), chunk.text))
+                conn.execute("INSERT INTO chunk_bigrams (rowid, grams) VALUES (?, ?)", (cur.lastrowid, " ".join(grams)))
             conn.execute(
                 "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?)",
                 (
@@ -228,6 +267,7 @@ class Catalog:
     @staticmethod
     def _delete_doc_rows(conn: sqlite3.Connection, doc_id: str) -> None:
         conn.execute("DELETE FROM chunk_terms WHERE rowid IN (SELECT rid FROM chunks WHERE doc_id=?)", (doc_id,))
+        conn.execute("DELETE FROM chunk_bigrams WHERE rowid IN (SELECT rid FROM chunks WHERE doc_id=?)", (doc_id,))
         conn.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
 
     # -------------------------------------------------------------- problems
@@ -255,14 +295,19 @@ class Catalog:
         return {"started_at": row[0], "finished_at": row[1], **json.loads(row[2])}
 
     # --------------------------------------------------------------- reading
-    def keyword_search(self, terms: list[str], limit: int, doc_ids: set[str] | None = None) -> list[tuple[str, float]]:
-        """BM25 over the FTS5 index: (chunk_id, score) best first, score higher is better."""
+    def keyword_search(
+        self, terms: list[str], limit: int, doc_ids: set[str] | None = None, *, table: str = "chunk_terms"
+    ) -> list[tuple[str, float]]:
+        """BM25 over an FTS5 index (``chunk_terms``: Sudachi forms; ``chunk_bigrams``: character bigrams):
+        (chunk_id, score) best first, score higher is better."""
+        if table not in KEYWORD_TABLES:
+            raise ValueError(f"unknown keyword index {table!r}")
         query = fts_query(terms)
         if not query:
             return []
         rows = self._conn.execute(
-            "SELECT c.chunk_id, c.doc_id, -bm25(chunk_terms) AS score FROM chunk_terms "
-            "JOIN chunks c ON c.rid = chunk_terms.rowid WHERE chunk_terms MATCH ? ORDER BY bm25(chunk_terms) LIMIT ?",
+            f"SELECT c.chunk_id, c.doc_id, -bm25({table}) AS score FROM {table} "
+            f"JOIN chunks c ON c.rid = {table}.rowid WHERE {table} MATCH ? ORDER BY bm25({table}) LIMIT ?",
             (query, limit if doc_ids is None else limit * 5),
         ).fetchall()
         hits = [(cid, score) for cid, did, score in rows if doc_ids is None or did in doc_ids]
@@ -280,6 +325,12 @@ class Catalog:
         return {
             r[0]: StoredChunk(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], json.loads(r[9])) for r in rows
         }
+
+    def document_chunks(self, doc_id: str) -> list[StoredChunk]:
+        """Every chunk of one document, in reading order."""
+        ids = [r[0] for r in self._conn.execute("SELECT chunk_id FROM chunks WHERE doc_id=? ORDER BY idx", (doc_id,))]
+        found = self.fetch_chunks(ids)
+        return [found[i] for i in ids if i in found]
 
     def section_texts(self, doc_id: str, heading_contains: str) -> list[str]:
         rows = self._conn.execute(

@@ -135,3 +135,4 @@ def get_embedder(name: str, threads: int = 2) -> NamedEmbeddings:
             f"埋め込みモデル {key!r} を読み込めません / cannot load embedder {key!r}: {exc}. "
             "オフラインではローカルのパスを指定してください / offline, give a local model directory."
         ) from exc
+

@@ -131,6 +131,19 @@ def first_paragraph(answer: str) -> str:
     return ""
 
 
+def first_sentence(answer: str, boilerplate: Iterable[str] = ()) -> str:
+    """The answer's first sentence of its own: what a reader sees first, after our fixed labels and leads."""
+    from chizai.text.sentences import sentence_spans
+
+    fixed = {b.strip() for b in boilerplate}
+    for raw in answer.splitlines():
+        if not raw.strip() or raw.strip() in fixed:
+            continue
+        line = raw.strip().lstrip("-・* ").strip()
+        return next(iter(sentence_spans(line)), line)
+    return ""
+
+
 def language_match(gold_language: str, result_language: str, answer: str) -> bool:
     """The pinned answer language equals the question's, and so does the answer's own opening paragraph."""
     opening = _MARKER.sub("", first_paragraph(answer))

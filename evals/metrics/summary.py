@@ -47,6 +47,8 @@ def summarise_answers(records: Sequence[Record]) -> dict[str, Any]:
     out["page_citation_precision"] = mean(r.get("page_citation_precision") for r in records)
     out["grounded_ratio"] = mean(r.get("grounded_ratio") for r in records if r.get("refused") is None)
     out["key_point_coverage"] = mean(r.get("kp_coverage") for r in records)
+    out["first_sentence_key_point"] = mean(r.get("first_sentence_kp") for r in records)
+    out["dead_ends"] = sum(bool(r.get("dead_end")) for r in records)
     pairs = [
         (bool(r["handoff_gold"]), bool(r["handoff_pred"]))
         for r in records

@@ -69,7 +69,7 @@ def openai_chat_model(settings: Settings) -> BaseChatModel:
         api_key=settings.llm_api_key or "not-needed",
         temperature=settings.llm_temperature,
         max_tokens=settings.llm_max_tokens,
-        timeout=120,
+        timeout=settings.llm_timeout_s,
         max_retries=1,
     )
 

@@ -7,10 +7,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from assistant.handoff import ConsultationSheet, HandoffPolicy, build_sheet
-from tests.conftest import REPO
-
-FIXTURE_WINDOWS = REPO / "tests" / "fixtures" / "windows_handoff.yaml"
+from assistant.handoff import ConsultationSheet, build_sheet
+from tests.assistant.handoff.conftest import Reader
 
 QUESTION = (
     "大阪の食品メーカーです。取引先から警告書が届きました。来週までに回答が必要です。電話は090-1234-5678です"
@@ -26,13 +24,9 @@ CITATIONS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def policy() -> HandoffPolicy:
-    return HandoffPolicy(windows_path=FIXTURE_WINDOWS)
-
-
 @pytest.fixture()
-def sheet(policy: HandoffPolicy) -> ConsultationSheet:
+def sheet(reader: Reader) -> ConsultationSheet:
+    policy = reader
     decision = policy.decide(QUESTION, history=HISTORY, support=0.8)
     return build_sheet(QUESTION, HISTORY, ANSWER, CITATIONS, decision, facts=None, consent=False)
 
@@ -59,7 +53,8 @@ def test_pii_masked_without_consent(sheet: ConsultationSheet) -> None:
     assert "090-1234-5678" not in dumped and "taro@example.co.jp" not in dumped
 
 
-def test_pii_kept_with_consent(policy: HandoffPolicy) -> None:
+def test_pii_kept_with_consent(reader: Reader) -> None:
+    policy = reader
     decision = policy.decide(QUESTION, history=HISTORY)
     sheet = build_sheet(QUESTION, HISTORY, ANSWER, CITATIONS, decision, facts=None, consent=True)
     assert sheet.pii_masked is False
@@ -97,13 +92,14 @@ def test_to_markdown_sections_in_order(sheet: ConsultationSheet) -> None:
     assert "- 期限: 来週まで" in md
     assert "[警告書が届いたときの対応](https://www.jpo.go.jp/)" in md
     assert "高（至急の対応が必要です）" in md
-    assert "「警告書が届きま」" in md
+    assert "判断の根拠: 「状況モデル: dispute" in md  # the model's reading, with its probability
+    assert "来週" in md.split("判断の根拠:")[1].split("\n")[0]  # and the dated deadline rule
     assert "**日本弁理士会の知財相談**" in md
     assert "伏せ字" in md and "電話番号" in md
 
 
-def test_caller_facts_override_and_extend(policy: HandoffPolicy) -> None:
-    decision = policy.decide("この契約書を見てほしい")
+def test_caller_facts_override_and_extend(reader: Reader) -> None:
+    decision = reader.decide("うちが結ぼうとしているこの契約書の条項に問題がないか見てほしい")
     sheet = build_sheet(
         "この契約書を見てほしい",
         [],
@@ -122,7 +118,8 @@ def test_caller_facts_override_and_extend(policy: HandoffPolicy) -> None:
     assert "中（早めの対応が望まれます）" in md
 
 
-def test_confidential_notes_on_sheet(policy: HandoffPolicy) -> None:
+def test_confidential_notes_on_sheet(reader: Reader) -> None:
+    policy = reader
     q = "社外秘の配合比（A:B=3:7）を元社員に持ち出されました"
     sheet = build_sheet(q, [], "", [], policy.decide(q), facts=None, consent=False)
     assert any("社外秘" in n for n in sheet.confidential_notes)

@@ -67,3 +67,22 @@ def test_live_threads_keep_their_connection(tmp_path):
     worker.join()
     assert seen[0] is seen[1] and seen[2] == 0
     catalog.close()
+
+
+def test_an_index_without_the_bigram_leg_gets_it_from_its_chunks(tmp_path) -> None:
+    """Schema 1 indexes (before the bigram leg) are upgraded on open, without re-embedding anything."""
+    from chizai.index.catalog import Catalog
+    from chizai.index.model import Chunk, Section
+
+    path = tmp_path / "manifest.sqlite3"
+    catalog = Catalog(path)
+    chunk = Chunk("c1", "doc", "マドプロで国際登録を出願する", 0, Section("マドプロで国際登録を出願する"), {})
+    catalog.replace_document(doc_id="doc", source="d.md", path="d.md", content_hash="h", title="国際出願",
+                             metadata={"keywords": ["マドリッド"]}, pages_total=1, chunks=[chunk], terms=[["マドプロ"]])
+    with catalog.transaction() as conn:
+        conn.execute("DROP TABLE chunk_bigrams")
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema', '1')")
+    catalog.close()
+    upgraded = Catalog(path, readonly=True)
+    assert upgraded.keyword_search(["マド", "ドプ", "プロ"], 5, table="chunk_bigrams")[0][0] == "c1"
+    assert upgraded.get_meta("schema") == "2"
