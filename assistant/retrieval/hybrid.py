@@ -47,6 +47,8 @@ class HybridRetriever:
         self._catalog = Catalog(settings.manifest_path, readonly=True)
         self._catalog.check_embedder(self._embedder.name, self._embedder.dim, claim=False)
         self._vectors = VectorStore(settings, self._embedder.name, self._embedder.dim)
+        self._served: set[str] = set()
+        self._served_at = -1e9
 
     @property
     def catalog(self) -> Catalog:
@@ -76,6 +78,13 @@ class HybridRetriever:
         if timings is not None:
             timings["embed_ms"] = (time.perf_counter() - t0) * 1000
         return vector
+
+    def _served_docs(self) -> set[str]:
+        """Ids of the documents the catalog serves (cached for a second: a re-ingest changes them rarely)."""
+        now = time.monotonic()
+        if now - self._served_at > 1.0:
+            self._served, self._served_at = {d["doc_id"] for d in self._catalog.documents()}, now
+        return self._served
 
     def _allowed_docs(self, filters: dict[str, str] | None) -> set[str] | None:
         if not filters:
@@ -153,6 +162,9 @@ class HybridRetriever:
             chunk = chunks.get(cid)
             if chunk is None or (allowed is not None and chunk.doc_id not in allowed):
                 continue  # a vector of a document version that is not (or no longer) served
+            twin = chunk.metadata.get("duplicate_of")
+            if twin and twin in self._served_docs():
+                continue  # the same text is served in a more citable copy
             unit = unit_of(chunk.doc_id, chunk.section)
             digest = hashlib.sha1(chunk.text.encode()).hexdigest()
             if digest in seen_text or per_unit.get(unit, 0) >= self.settings.max_chunks_per_doc \
