@@ -87,7 +87,7 @@ def default_paths(settings: Settings) -> list[Path]:
 
 
 def _fingerprint(data: bytes, settings: Settings, embedder: str) -> str:
-    recipe = f"{embedder}|{settings.chunk_size}|{settings.chunk_overlap}|v1"
+    recipe = f"{embedder}|{settings.chunk_size}|{settings.chunk_overlap}|v2"  # v2: duplicate sketches
     return hashlib.sha256(data).hexdigest()[:24] + ":" + hashlib.sha1(recipe.encode()).hexdigest()[:8]
 
 

@@ -79,6 +79,10 @@ class HybridRetriever:
             timings["embed_ms"] = (time.perf_counter() - t0) * 1000
         return vector
 
+    @staticmethod
+    def _title_terms(title: str) -> set[str]:
+        return set(get_tokenizer().tokens(title))
+
     def _served_docs(self) -> set[str]:
         """Ids of the documents the catalog serves (cached for a second: a re-ingest changes them rarely)."""
         now = time.monotonic()
@@ -150,8 +154,9 @@ class HybridRetriever:
         chunks = self._catalog.fetch_chunks([cid for cid, _ in sorted(fused.items(), key=lambda x: -x[1])[: n * 2]])
         term_set = set(terms)
         if asks_definition(query):
-            fused = {cid: s * (DEFINITION_BOOST if cid in chunks and defines(chunks[cid].text, term_set) else 1.0)
-                     for cid, s in fused.items()}
+            # the law's own name is not what is asked about (「不正競争防止法で営業秘密は…」 asks about 営業秘密)
+            fused = {cid: s * (DEFINITION_BOOST if cid in chunks and defines(chunks[cid].text, term_set - self._title_terms(
+                chunks[cid].title)) else 1.0) for cid, s in fused.items()}
         ranked = sorted(fused.items(), key=lambda item: item[1], reverse=True)
         info = {leg: {cid: (rank, s) for rank, (cid, s) in enumerate(r)} for leg, r in legs.items()}
         hits: list[Hit] = []
