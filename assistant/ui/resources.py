@@ -135,3 +135,8 @@ def category_label(category: str | None) -> str:
     if not category:
         return "（未分類）"
     return category_labels().get(category, category)
+
+
+def advisor_names() -> dict[str, str]:
+    """Advisor accounts as ``username → 表示名（username）``: the only people a ticket can be assigned to."""
+    return {a.username: f"{a.display_name or a.username}（{a.username}）" for a in auth().list_advisors()}
