@@ -27,6 +27,8 @@ def test_safe_markdown_defuses_links_html_and_math_but_keeps_emphasis():
         and "@" not in out.replace("\\@", "")
     )
     assert out.startswith("**重要**") and out.endswith("[2]")
+    # Streamlit linkifies bare URLs and addresses after parsing, escapes or not: an invisible joiner breaks them.
+    assert "https\u2060\\://" in out and "www\u2060\\." in out and "info\u2060\\@evil" in out
 
 
 @pytest.mark.parametrize("size", [1, 2, 3, 5, 8, 13])
@@ -50,6 +52,7 @@ def test_links_only_to_checked_http_urls():
     assert link("特許庁", "https://www.jpo.go.jp/") == "[特許庁](https://www.jpo.go.jp/)"
     assert link("a](javascript:x)", "javascript:x") == escape_label("a](javascript:x)")
     assert "\\[" in escape_label("[x]") and "\n" not in escape_label("a\nb")
+    assert escape_label("a@b.jp https://c.jp www.d.jp") == "a\u2060\\@b\\.jp https\u2060\\://c\\.jp www\u2060\\.d\\.jp"
 
 
 # --- the whole UI: no raw HTML but the layout module's constants, and hostile answers render as plain text ----------
