@@ -45,8 +45,6 @@ def sources(msg: dict[str, Any], lang: str | None = None) -> None:
         return
     lang = lang or msg.get("language")
     st.markdown(f"**{t('sources', lang)}**")
-    if t("source_in_japanese", lang):
-        st.caption(t("source_in_japanese", lang))
     for doc in docs:
         count = t("passage", lang) if len(doc.passages) == 1 else t("passages", lang, n=len(doc.passages))
         chips = " ".join(f"[{n}]" for n in doc.numbers)

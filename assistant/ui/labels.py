@@ -19,7 +19,6 @@ _LABELS: dict[str, tuple[str, str]] = {
     "passage": ("引用 1 か所", "1 quoted passage"),
     "official_page": ("公式ページを開く", "Open the official page"),
     "page": ("{page} ページ", "page {page}"),
-    "source_in_japanese": ("", "The sources are in Japanese."),
     # the handoff card under an answer
     "handoff_title": ("担当者への相談をおすすめします", "We recommend talking to a person"),
     "urgency": ("緊急度: {level}", "Urgency: {level}"),
@@ -42,7 +41,8 @@ _LABELS: dict[str, tuple[str, str]] = {
         "Your rating could not be saved. Please try again later.",
     ),
     # the chat around the answers
-    "new_consultation": ("新しい相談", "New consultation"),
+    "new_consultation": ("新しい相談", "New chat"),
+    "talk_to_person": ("相談窓口につなぐ", "Talk to a person"),
     "location": ("所在地", "Location"),
     "location_help": (
         "お近くの相談窓口を案内するために使います（任意）。",
@@ -56,7 +56,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     ),
     "handed_off_banner": (
         "このご相談は受付番号 {no} で担当者に引き継ぎました。別のご相談は「新しい相談」から始めてください。",
-        "This consultation was handed to a person (reference number {no}). Start another one with “New consultation”.",
+        "This consultation was handed to a person (reference number {no}). Start another one with “New chat”.",
     ),
     # the handoff form
     "handoff_intro": (

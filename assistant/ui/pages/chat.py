@@ -132,7 +132,7 @@ def action_row(assistant: Assistant | None, lang: str) -> None:
     """相談窓口につなぐ ・ 新しい相談 ・ 所在地, in the bottom bar above the input."""
     with st.container(horizontal=True, gap="small", key="chat_actions"):
         st.button(
-            t("connect", lang),
+            t("talk_to_person", lang),
             key="chat_handoff",
             icon=":material/support_agent:",
             on_click=go_to_handoff,

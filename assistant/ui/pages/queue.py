@@ -68,40 +68,52 @@ def status_filter(counts: dict[str, int]) -> list[str]:
 
 
 def other_filters(advisor: dict[str, Any]) -> dict[str, Any]:
-    """緊急度・窓口・担当者・都道府県・分野・キーワード・並び順; each widget's key is its URL parameter."""
+    """Keyword, then 緊急度・窓口・担当者・都道府県・分野・並び順 behind one button (the queue stays in view on a phone).
+
+    Each widget's key is its URL parameter; what is set shows as a line under the button.
+    """
     names = resources.advisor_names()
     labels = resources.category_labels()
-    row1 = st.columns(5)
-    row2 = st.columns([3, 2])
     common = {"bind": "query-params", "persist_state": "session"}
-    values = {
-        "urgency": row1[0].multiselect(
-            "緊急度", list(URGENCY_LABELS), format_func=URGENCY_LABELS.get, placeholder="すべて", key="urgency", **common
-        ),
-        "window": row1[1].selectbox(
-            "窓口",
-            ["", *scope_windows(advisor)],
-            format_func=lambda w: resources.window_name(w) if w else "担当のすべて",
-            key="window",
-            **common,
-        ),
-        "assignee": row1[2].selectbox(
-            "担当者",
-            ["", UNASSIGNED, *names],
-            format_func=lambda u: {"": "すべて", UNASSIGNED: "（未割り当て）"}.get(u) or names.get(u, u),
-            key="assignee",
-            **common,
-        ),
-        "prefecture": row1[3].selectbox(
-            "都道府県", ["", *PREFECTURE_NAMES], format_func=lambda p: p or "すべて", key="pref", **common
-        ),
-        "category": row1[4].selectbox(
-            "分野", ["", *labels], format_func=lambda c: labels.get(c, c) if c else "すべて", key="category", **common
-        ),
-        "text": row2[0].text_input("キーワード・受付番号", max_chars=100, key="q", **common),
-        "sort": row2[1].selectbox("並び順", list(SORTS), format_func=SORTS.get, key="sort", **common),
-    }
-    return values
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    text = left.text_input("キーワード・受付番号", max_chars=100, key="q", placeholder="例: 警告書、C-2026-…", **common)
+    with right.popover("絞り込み・並び順", icon=":material/filter_list:", width="stretch", key="queue_filters"):
+        values = {
+            "urgency": st.multiselect(
+                "緊急度", list(URGENCY_LABELS), format_func=URGENCY_LABELS.get, placeholder="すべて", key="urgency", **common
+            ),
+            "window": st.selectbox(
+                "窓口",
+                ["", *scope_windows(advisor)],
+                format_func=lambda w: resources.window_name(w) if w else "担当のすべて",
+                key="window",
+                **common,
+            ),
+            "assignee": st.selectbox(
+                "担当者",
+                ["", UNASSIGNED, *names],
+                format_func=lambda u: {"": "すべて", UNASSIGNED: "（未割り当て）"}.get(u) or names.get(u, u),
+                key="assignee",
+                **common,
+            ),
+            "prefecture": st.selectbox(
+                "都道府県", ["", *PREFECTURE_NAMES], format_func=lambda p: p or "すべて", key="pref", **common
+            ),
+            "category": st.selectbox(
+                "分野", ["", *labels], format_func=lambda c: labels.get(c, c) if c else "すべて", key="category", **common
+            ),
+            "sort": st.selectbox("並び順", list(SORTS), format_func=SORTS.get, key="sort", **common),
+        }
+    active = [
+        *(f"緊急度 {URGENCY_LABELS[u]}" for u in values["urgency"]),
+        *([f"窓口 {resources.window_name(values['window'])}"] if values["window"] else []),
+        *([f"担当者 {names.get(values['assignee'], '（未割り当て）')}"] if values["assignee"] else []),
+        *([f"都道府県 {values['prefecture']}"] if values["prefecture"] else []),
+        *([f"分野 {labels.get(values['category'], values['category'])}"] if values["category"] else []),
+    ]
+    if active:
+        st.caption("絞り込み: " + " ・ ".join(active))
+    return {**values, "text": text}
 
 
 def filters_of(advisor: dict[str, Any], status: list[str], v: dict[str, Any]) -> TicketFilters:

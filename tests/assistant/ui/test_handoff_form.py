@@ -101,7 +101,7 @@ def test_an_english_conversation_gets_english_labels_around_it(ui_data) -> None:
     assert "**Sources**" in body and "We recommend talking to a person" in body and "Urgency: High" in body
     assert "出典" not in body and "担当者への相談" not in body
     assert any("passage" in e.label for e in answer.expander)
-    assert at.button(key="chat_handoff").label == "Connect me with a person"
+    assert at.button(key="chat_handoff").label == "Talk to a person"
     assert "Comment on this answer" in at.text_input(key=f"fbc_{at.session_state['messages'][-1]['id']}").placeholder
 
     to_handoff(at)
