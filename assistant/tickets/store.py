@@ -16,6 +16,9 @@ Why it is shaped like this:
 * Closed tickets and feedback are deleted after ``retention_days`` by :meth:`TicketStore.purge`; their audit
   events stay (``ticket_id`` becomes NULL, ``ticket_public_no`` still names the ticket).
 * Filters and sorting are built in :mod:`assistant.tickets.query`, CSV rows in :mod:`assistant.tickets.export`.
+
+Longer than the project's ~400 lines on purpose: every transaction on tickets (create, read, change, notes, audit,
+retention, feedback) goes through this one class, so the retry, locking and audit rules above are kept in one place.
 """
 
 from __future__ import annotations

@@ -171,7 +171,10 @@ def workflow(ticket: Ticket, advisor: dict[str, Any]) -> None:
     options = ["", *names, *([base["assignee"]] if base["assignee"] and base["assignee"] not in names else [])]
     st.selectbox("状態", list(STATUS_LABELS), key=keys["status"], format_func=STATUS_LABELS.get)
     st.selectbox(
-        "担当者", options, key=keys["assignee"], format_func=lambda u: names.get(u, u) if u else "（未割り当て）"
+        "担当者",
+        options,
+        key=keys["assignee"],
+        format_func=lambda u: resources.advisor_label(u, names) if u else "（未割り当て）",
     )
     if st.button("保存", key=f"detail_save_{ticket.id}", type="primary", icon=":material/save:"):
         changes = {name: st.session_state[key] for name, key in keys.items() if st.session_state[key] != base[name]}
@@ -210,7 +213,7 @@ def notes(ticket: Ticket, advisor: dict[str, Any]) -> None:
         st.caption("まだメモはありません。")
     for note in thread:
         with st.container(border=True):
-            st.caption(f"{escape_label(names.get(note.author, note.author))} ・ {jst(note.created_at)}")
+            st.caption(f"{escape_label(resources.advisor_label(note.author, names))} ・ {jst(note.created_at)}")
             st.markdown(safe_markdown(note.body))
     st.text_area(
         "メモを追加",
@@ -236,7 +239,7 @@ def detail_of(event: Any, names: dict[str, str]) -> str:
     if event.action == "status_changed":
         return f"{d.get('from_label', d.get('from'))} → {d.get('to_label', d.get('to'))}"
     if event.action == "assignee_changed":
-        before, after = (names.get(d.get(k) or "", d.get(k)) or "（なし）" for k in ("from", "to"))
+        before, after = (resources.advisor_label(d[k], names) if d.get(k) else "（なし）" for k in ("from", "to"))
         return f"{before} → {after}"
     if event.action == "note_added":
         return f"{d.get('chars', 0)}文字"
@@ -253,7 +256,7 @@ def audit(ticket: Ticket) -> None:
     rows = [
         {
             "日時": jst(e.at),
-            "操作者": names.get(e.actor, e.actor),
+            "操作者": resources.advisor_label(e.actor, names),
             "操作": ACTIONS_JA.get(e.action, e.action),
             "内容": detail_of(e, names),
         }

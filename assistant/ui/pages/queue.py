@@ -92,7 +92,7 @@ def other_filters(advisor: dict[str, Any]) -> dict[str, Any]:
             "assignee": st.selectbox(
                 "担当者",
                 ["", UNASSIGNED, *names],
-                format_func=lambda u: {"": "すべて", UNASSIGNED: "（未割り当て）"}.get(u) or names.get(u, u),
+                format_func=lambda u: {"": "すべて", UNASSIGNED: "（未割り当て）"}.get(u) or resources.advisor_label(u, names),
                 key="assignee",
                 **common,
             ),
@@ -145,7 +145,7 @@ def rows(tickets: list[Ticket], names: dict[str, str]) -> list[dict[str, str]]:
             "緊急度": t.urgency_label,
             "状態": t.status_label,
             "受付": jst(t.created_at)[5:],
-            "担当者": (names.get(t.assignee, t.assignee) or "").split("（")[0] if t.assignee else "",
+            "担当者": names.get(t.assignee, t.assignee) if t.assignee else "",
             "窓口": windows_cell(t.windows or []),
             "都道府県": t.prefecture or "",
             "受付番号": t.public_no,
@@ -182,7 +182,7 @@ def export(filters: TicketFilters, sort: str, advisor: dict[str, Any], total: in
     labels = CsvLabels(
         categories=resources.category_labels(),
         windows={w: resources.window_name(w) for w in resources.windows_by_id()},
-        advisors={u: n.split("（")[0] for u, n in resources.advisor_names().items()},
+        advisors=resources.advisor_names(),
     )
     st.download_button(
         "CSV をダウンロード（Excel 対応）",

@@ -12,26 +12,19 @@ from assistant.tickets import TicketStore
 from assistant.tickets.db import dispose_all
 from assistant.tickets.retry import RetryPolicy
 from assistant.tickets.stats import first_response
+from tests.assistant.tickets.clock import StillClock
 
 START = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
-def desk(tmp_path: Path) -> Iterator[tuple[TicketStore, Clock]]:
-    clock = Clock()
+def desk(tmp_path: Path) -> Iterator[tuple[TicketStore, StillClock]]:
+    clock = StillClock(START)
     yield TicketStore(f"sqlite:///{tmp_path / 'desk.sqlite3'}", retry=RetryPolicy(attempts=2), clock=clock), clock
     dispose_all()
 
 
-def answered(store: TicketStore, clock: Clock, window: str, hours: float, later: float = 0) -> None:
+def answered(store: TicketStore, clock: StillClock, window: str, hours: float, later: float = 0) -> None:
     """A ticket created now, taken up ``hours`` later and changed again ``later`` hours after that."""
     created = clock.now
     ticket = store.create_ticket(
