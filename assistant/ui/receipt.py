@@ -77,6 +77,6 @@ def show(result: dict[str, Any], lang: str) -> None:
     """The receipt, in a container keyed ``receipt`` so the view can be brought to it."""
     with st.container(border=True, key="receipt"):
         st.success(f"**{t('received', lang)}**", icon=":material/check_circle:")
-        st.markdown(f"{t('number', lang)}\n\n## {escape_label(result['public_no'])}")
+        st.markdown(f"{t('number', lang)}\n\n## {result['public_no']}")  # our own C-YYYY-XXXXXXXX: nothing to escape
         st.caption(t("keep_number", lang))
         st.markdown("\n".join(f"- {line}" for line in receipt_lines(result, lang)))

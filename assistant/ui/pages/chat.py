@@ -47,6 +47,7 @@ PERSON_JA = (
     "画面下の「相談窓口につなぐ」から、いつでも担当者への相談を依頼できます。",
 )
 UNAVAILABLE_JA = "ただいま回答の準備中です。しばらくしてからもう一度お試しください。急ぎの方は「相談窓口につなぐ」をご利用ください。"
+ERROR_JA = t("answer_error", "ja")  # what users see when answering fails; the load driver looks for it
 PREFECTURE_KEY = state.CHAT_PREFECTURE
 REMOTE_CONSENT_KEY = "chat_remote_consent"
 
