@@ -90,81 +90,49 @@ def chip_links(markdown: str, message_id: str, numbers: Iterable[int]) -> str:
     return MARKER.sub(chip, markdown)
 
 
-def whole_sentences(text: str) -> str:
-    """``text`` without a leading or trailing piece of a sentence cut inside brackets (chunk edges)."""
-    start = _leading_fragment_end(text)
-    body = text[start:]
-    return body[: _trailing_fragment_start(body)].strip() or text.strip()
+def _spans(text: str) -> list[tuple[int, int, bool, bool]]:
+    """Sentences as (start, end, starts inside brackets, ends inside brackets).
 
-
-def _leading_fragment_end(text: str) -> int:
-    """0, or just past the end of a first sentence that closes a bracket it never opened."""
-    depth = 0
-    for i, ch in enumerate(text):
-        if ch in OPENERS:
-            depth += 1
-        elif ch in CLOSERS:
-            if depth == 0:
-                return _sentence_end(text, i + 1)
-            depth -= 1
-        elif depth == 0 and (ch in ENDERS or ch == "\n"):
-            return 0
-    return 0
-
-
-def _trailing_fragment_start(text: str) -> int:
-    """len(text), or the end of the last whole sentence before a bracket that is never closed."""
-    depth, last_end, open_at = 0, 0, None
-    for i, ch in enumerate(text):
-        if ch in OPENERS:
-            open_at = i if depth == 0 else open_at
-            depth += 1
-        elif ch in CLOSERS and depth:
-            depth -= 1
-        elif depth == 0 and (ch in ENDERS or ch == "\n"):
-            last_end = i + 1
-    return last_end if depth and open_at is not None and last_end else len(text)
-
-
-def _sentence_end(text: str, i: int, depth: int = 0) -> int:
-    """The offset just past the sentence end (and closing brackets) from ``i`` inside ``depth`` brackets."""
+    。！？ inside brackets do not end a sentence (「…侵害している。販売を中止し…」という警告書…。 is one); a line end
+    always does, so one stray 「 cannot swallow the rest of a passage.
+    """
+    spans: list[tuple[int, int, bool, bool]] = []
+    start, depth, inside, i = 0, 0, False, 0
     while i < len(text):
         ch = text[i]
         if ch in OPENERS:
             depth += 1
-        elif ch in CLOSERS and depth:
-            depth -= 1
-        elif depth == 0 and ch == "\n":
-            return i
-        elif depth == 0 and ch in ENDERS:
-            i += 1
-            while i < len(text) and (text[i] in ENDERS or text[i] in CLOSERS):
-                i += 1
-            return i
+        elif ch in CLOSERS:
+            inside = inside or depth == 0
+            depth = max(depth - 1, 0)
+        elif ch == "\n" or (depth == 0 and ch in ENDERS):
+            end = i + 1
+            while ch != "\n" and end < len(text) and text[end] in ENDERS + CLOSERS:
+                end += 1
+            spans.append((start, end, inside, depth > 0))
+            start, depth, inside, i = end, 0, False, end
+            continue
         i += 1
-    return len(text)
+    if start < len(text):
+        spans.append((start, len(text), inside, depth > 0))
+    return spans
 
 
-def _depths(text: str, end: int) -> tuple[int, int]:
-    """(where the sentence containing ``text[end - 1]`` starts, the bracket depth at ``end``), scanning from 0."""
-    depth, start = 0, 0
-    for j, ch in enumerate(text[:end]):
-        if ch in OPENERS:
-            depth += 1
-        elif ch in CLOSERS and depth:
-            depth -= 1
-        elif depth == 0 and (ch in ENDERS or ch == "\n") and j < end - 1:
-            start = j + 1
-    return start, depth
+def whole_sentences(text: str) -> str:
+    """``text`` without a leading or trailing piece of a sentence cut inside brackets (chunk edges)."""
+    spans = _spans(text)
+    if spans and spans[0][2]:
+        spans = spans[1:]
+    if spans and spans[-1][3]:
+        spans = spans[:-1]
+    return text[spans[0][0] : spans[-1][1]].strip() if spans else text.strip()
 
 
 def sentence_around(text: str, start: int, end: int) -> str:
-    """The whole sentence of ``text`` that contains ``text[start:end]`` (brackets count, 。 inside them does not)."""
-    s0, _ = _depths(text, start + 1)
-    _, depth = _depths(text, end)
-    while s0 < start and text[s0] in CLOSERS + " \u3000":
-        s0 += 1
-    return _LIST_MARK.sub("", text[s0 : _sentence_end(text, end, depth)].strip())
+    """The whole sentence(s) of ``text`` that contain ``text[start:end]``, without a list mark."""
+    covering = [(s, e) for s, e, _, _ in _spans(text) if s < end and e > start]
+    whole = text[covering[0][0] : covering[-1][1]].strip().lstrip(CLOSERS).strip()
+    return _LIST_MARK.sub("", whole)
 
 
 def complete_sentences(answer: str, citations: Iterable[dict[str, Any]]) -> str:

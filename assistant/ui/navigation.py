@@ -34,16 +34,15 @@ class PageSpec:
     title: str
     icon: str
     url_path: str
-    advisor_only: bool = False
 
 
 CHAT = PageSpec("chat.py", "チャット", ":material/chat:", "chat")
 HANDOFF = PageSpec("handoff.py", "相談窓口につなぐ", ":material/support_agent:", "handoff")
 LOGIN = PageSpec("login.py", "担当者ログイン", ":material/login:", "login")
-QUEUE = PageSpec("queue.py", "受付一覧", ":material/inbox:", "queue", advisor_only=True)
-DETAIL = PageSpec("detail.py", "案件詳細", ":material/assignment:", "ticket", advisor_only=True)
-CORPUS = PageSpec("corpus.py", "コーパス", ":material/library_books:", "corpus", advisor_only=True)
-EVALS = PageSpec("evals.py", "評価", ":material/analytics:", "evals", advisor_only=True)
+QUEUE = PageSpec("queue.py", "受付一覧", ":material/inbox:", "queue")
+DETAIL = PageSpec("detail.py", "案件詳細", ":material/assignment:", "ticket")
+CORPUS = PageSpec("corpus.py", "コーパス", ":material/library_books:", "corpus")
+EVALS = PageSpec("evals.py", "評価", ":material/analytics:", "evals")
 ADVISOR_PAGES = {spec.url_path: spec for spec in (QUEUE, DETAIL, CORPUS, EVALS)}
 
 
