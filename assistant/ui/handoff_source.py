@@ -2,7 +2,8 @@
 
 The case a person should take is the incident, not the last thing typed: after 「警告書が届きました」 a user often
 asks a follow-up (「それって弁護士に頼むといくらかかりますか」) before asking for a person. So the sheet starts from
-the user message whose answer recommended a handoff, the most urgent one, the latest among equally urgent ones;
+the user message whose answer recommended a handoff, the most urgent one, the earliest among equally urgent ones
+(follow-ups of a case are read in its context and inherit its urgency);
 without any recommendation, from the latest answered question. The user's messages before it are the 経緯, and the
 whole conversation (follow-ups included) is attached for the advisor.
 """
@@ -41,7 +42,7 @@ def trigger(messages: list[dict[str, Any]]) -> dict[str, Any] | None:
     recommended = [(i, m) for i, m in answers if (m.get("handoff") or {}).get("recommended")]
     if recommended:
         rank = len(URGENCY_RANK)
-        return max(recommended, key=lambda im: (-URGENCY_RANK.get(im[1]["handoff"].get("urgency"), rank), im[0]))[1]
+        return max(recommended, key=lambda im: (-URGENCY_RANK.get(im[1]["handoff"].get("urgency"), rank), -im[0]))[1]
     return answers[-1][1] if answers else None
 
 

@@ -13,11 +13,11 @@ def turn(i: int, question: str, urgency: str | None = None, **kw: object) -> lis
     ]
 
 
-def test_the_most_urgent_recommendation_wins_then_the_latest() -> None:
+def test_the_most_urgent_recommendation_wins_then_the_earliest() -> None:
     letter = turn(1, "警告書が届きました", "high")
     follow_up = turn(2, "それって弁護士に頼むといくらかかりますか", "low")
     assert trigger([*letter, *follow_up])["id"] == "a1"
-    assert trigger([*turn(1, "a", "medium"), *turn(2, "b", "medium")])["id"] == "a2"
+    assert trigger([*turn(1, "a", "medium"), *turn(2, "b", "medium")])["id"] == "a1"  # the case, not its follow-up
     assert trigger([*turn(1, "商標とは"), *turn(2, "意匠とは")])["id"] == "a2"  # no recommendation: the latest
     errored = {"id": "e", "role": "assistant", "content": "エラー", "error": True}
     assert trigger([*turn(1, "商標とは"), {"id": "u2", "role": "user", "content": "x"}, errored])["id"] == "a1"
