@@ -77,11 +77,17 @@ class RetrievalSettings(_Group):
     candidates: int = Field(40, description="hits taken from each leg before fusion")
     max_chunks_per_doc: int = Field(2, description="chunks per citable unit: a document, or an article of a statute")
     max_chunks_per_file: int = Field(4, description="chunks per file, whatever its units (one law cannot flood)")
-    fusion: Literal["rrf", "weighted", "learned"] = "weighted"
+    fusion: Literal["rrf", "weighted", "learned"] = Field(
+        "learned", description="learned: logistic regression over the three legs (assistant/retrieval/combiner.json)"
+    )
     rrf_k: int = 60
-    dense_weight: float = 0.5
-    bm25_weight: float = 0.5
+    # weights of the weighted and RRF fusions (best dev MRR of the grid in `python -m evals retrieval train`)
+    dense_weight: float = 0.2
+    bm25_weight: float = 0.8
     bigram_weight: float = 0.0
+    official_vocabulary: bool = Field(
+        True, description="add the documents' words for everyday ones to the keyword legs (assistant/retrieval/colloquial.yaml)"
+    )
 
 
 class AnsweringSettings(_Group):

@@ -70,7 +70,7 @@ def sign_test(a: Sequence[float], b: Sequence[float]) -> dict[str, float]:
     losses = sum(x < y for x, y in zip(a, b, strict=True))
     n = wins + losses
     tail = sum(math.comb(n, k) for k in range(0, min(wins, losses) + 1)) / 2**n if n else 1.0
-    return {"wins": wins, "losses": losses, "p": round(min(1.0, 2 * tail), 4)}
+    return {"wins": wins, "losses": losses, "p": float(f"{min(1.0, 2 * tail):.3g}")}
 
 
 def tune_weights(retriever: HybridRetriever, dev: Sequence[GoldItem]) -> list[dict[str, Any]]:

@@ -63,7 +63,7 @@ class HybridRetriever:
 
     def leg_lists(self, query: str, n: int | None = None) -> dict[str, list[tuple[str, float]]]:
         """Each leg's ranked (chunk id, score) list, before fusion (the learned combiner's training data)."""
-        terms = get_tokenizer().tokens(query)
+        terms = get_tokenizer().tokens(keyword_query(query, self.settings.official_vocabulary))
         n = n or self.settings.candidates
         return self._legs(query, terms, ("dense", "bm25", "bigram"), n, None, None, None, {})
 
@@ -112,7 +112,7 @@ class HybridRetriever:
         n = max(self.settings.candidates, k * 4)
         timings = timings if timings is not None else {}
         allowed = self._allowed_docs(filters)
-        terms = get_tokenizer().tokens(query)
+        terms = get_tokenizer().tokens(keyword_query(query, self.settings.official_vocabulary))
         ranked_legs = self._legs(query, terms, legs, n, filters, allowed, vector, timings)
         t0 = time.perf_counter()
         if len(ranked_legs) == 1:
@@ -140,7 +140,7 @@ class HybridRetriever:
         for leg, table, words in (("bm25", "chunk_terms", terms), ("bigram", "chunk_bigrams", None)):
             if leg in legs:
                 t0 = time.perf_counter()
-                keys = words if words is not None else bigrams(keyword_query(query))
+                keys = words if words is not None else bigrams(keyword_query(query, self.settings.official_vocabulary))
                 out[leg] = self._catalog.keyword_search(keys, n, allowed, table=table)
                 timings[f"{leg}_ms"] = (time.perf_counter() - t0) * 1000
         return out

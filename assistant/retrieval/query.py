@@ -27,6 +27,20 @@ def expand_query(text: str) -> str:
     return f"{text} {' '.join(extra)}" if extra else text
 
 
-def keyword_query(text: str) -> str:
-    """What the keyword legs search for (the dense leg keeps the user's own words)."""
-    return text
+COLLOQUIAL = Path(__file__).with_name("colloquial.yaml")
+
+
+@lru_cache(maxsize=1)
+def _colloquial() -> tuple[tuple[str, str], ...]:
+    data = yaml.safe_load(COLLOQUIAL.read_text(encoding="utf-8")) or {}
+    return tuple((str(k).lower(), str(v)) for k, v in data.items())
+
+
+def keyword_query(text: str, official: bool = True) -> str:
+    """What the keyword legs search for: the question plus the official words of its everyday ones
+    (「パクられた」 → 模倣 侵害, 「NDA」 → 秘密保持契約); the dense leg keeps the user's own words."""
+    if not official:
+        return text
+    lowered = text.lower()
+    extra = [words for word, words in _colloquial() if word in lowered]
+    return f"{text} {' '.join(extra)}" if extra else text
