@@ -15,7 +15,8 @@ from langchain_core.embeddings import Embeddings
 from assistant.retrieval.fusion import fuse
 from assistant.retrieval.query import keyword_query
 from assistant.retrieval.units import asks_definition, defines, unit_of
-from chizai.index.catalog import Catalog, StoredChunk
+from chizai.index.catalog_base import Catalog, StoredChunk
+from chizai.index.catalogs import open_catalog
 from chizai.index.embedders import NamedEmbeddings
 from chizai.index.embedding_cache import build_embedder
 from chizai.index.vector_store import VectorStore
@@ -44,7 +45,7 @@ class HybridRetriever:
         self.settings = settings
         self.k = k or settings.top_k
         self._embedder: NamedEmbeddings = embedder or build_embedder(settings)  # type: ignore[assignment]
-        self._catalog = Catalog(settings.manifest_path, readonly=True)
+        self._catalog = open_catalog(settings, readonly=True)
         self._catalog.check_embedder(self._embedder.name, self._embedder.dim, claim=False)
         self._vectors = VectorStore(settings, self._embedder.name, self._embedder.dim)
 

@@ -37,7 +37,6 @@ from assistant.tickets.models import (
     Ticket,
     hash_session_token,
 )
-from assistant.tickets.retry import RetryPolicy
 from assistant.tickets.store import (
     UNSET,
     IdempotencyConflict,
@@ -48,6 +47,7 @@ from assistant.tickets.store import (
     TicketStore,
     TicketStoreUnavailable,
 )
+from chizai.retry import RetryPolicy
 
 __all__ = [
     "LOGIN_FAILED_JA",

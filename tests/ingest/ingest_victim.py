@@ -83,7 +83,7 @@ class _KillingConnection:
 
 def _install(point: str, nth: int) -> None:
     """Patch the pipeline so the process kills itself at the ``nth`` pass through ``point``."""
-    from chizai.index.catalog import Catalog
+    from chizai.index.catalog import SqliteCatalog
     from chizai.index.vector_store import VectorStore
 
     passes = {"n": 0}
@@ -106,22 +106,22 @@ def _install(point: str, nth: int) -> None:
     if point == "after_upsert":
         after(VectorStore, "upsert")
     elif point == "after_swap":
-        after(Catalog, "replace_document")
+        after(SqliteCatalog, "replace_document")
     elif point == "after_prune":
-        after(Catalog, "delete_document")
+        after(SqliteCatalog, "delete_document")
     elif point == "embed":
         after(HashEmbeddings, "embed_documents")
     elif point == "mid_swap":
-        original_replace = Catalog.replace_document
-        original_tx = Catalog.transaction
+        original_replace = SqliteCatalog.replace_document
+        original_tx = SqliteCatalog.transaction
         armed = {"on": False}
 
-        def replace(self: Catalog, **kwargs: Any) -> None:
+        def replace(self: SqliteCatalog, **kwargs: Any) -> None:
             armed["on"] = hit()
             original_replace(self, **kwargs)
 
         @contextmanager
-        def transaction(self: Catalog) -> Iterator[Any]:
+        def transaction(self: SqliteCatalog) -> Iterator[Any]:
             with original_tx(self) as conn:
                 # 2 deletes of the old rows, then chunk/terms inserts: die after the third new row is written,
                 # or, for a document that short, after its last statement but still before COMMIT.
@@ -129,8 +129,8 @@ def _install(point: str, nth: int) -> None:
                 if armed["on"]:
                     _die()
 
-        Catalog.replace_document = replace  # type: ignore[method-assign]
-        Catalog.transaction = transaction  # type: ignore[method-assign,assignment]
+        SqliteCatalog.replace_document = replace  # type: ignore[method-assign]
+        SqliteCatalog.transaction = transaction  # type: ignore[method-assign,assignment]
     else:
         raise SystemExit(f"unknown kill point {point!r} (expected one of {', '.join(KILL_POINTS)})")
 

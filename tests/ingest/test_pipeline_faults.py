@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from chizai.index.catalog import Catalog
+from chizai.index.catalog import SqliteCatalog
 from chizai.settings import Settings
 from chizai.text.tokenizer import get_tokenizer
 from ingest.chunker import chunk_document
@@ -92,7 +92,7 @@ def served_versions(settings: Settings, versions: dict[str, dict[str, Version]])
     allowed: they are never served and the next run deletes them.
     """
     vectors = chroma_rows(settings)
-    catalog = Catalog(settings.manifest_path, readonly=True)
+    catalog = SqliteCatalog(settings.manifest_path, readonly=True)
     conn = catalog._conn
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -275,7 +275,7 @@ def test_sigkill_at_random_points_never_serves_a_partial_document(tmp_path: Path
     assert final.returncode == 0, final.stderr[-2000:]
     served = served_versions(settings, versions)
     assert all(served[d] == "new" for d in changed) and all(served[d] == "old" for d in untouched)
-    catalog = Catalog(settings.manifest_path, readonly=True)
+    catalog = SqliteCatalog(settings.manifest_path, readonly=True)
     assert set(chroma_rows(settings)) == catalog.chunk_ids(), "vectors left behind by the killed runs"
     catalog.close()
     print(f"\nseed {SEED}: {'; '.join(victim.log)} ({time.monotonic() - started:.1f}s)")

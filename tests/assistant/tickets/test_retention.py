@@ -14,7 +14,7 @@ from assistant.tickets import TicketStore
 from assistant.tickets.__main__ import main
 from assistant.tickets.db import dispose_all, get_engine, head_revision, init_db
 from assistant.tickets.models import AuditEvent, Feedback, Ticket
-from assistant.tickets.retry import RetryPolicy
+from chizai.retry import RetryPolicy
 from chizai.settings import get_settings
 
 FAST = RetryPolicy(attempts=3, base_delay=0.001, max_delay=0.01)
