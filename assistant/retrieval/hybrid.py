@@ -41,11 +41,13 @@ class Hit:
 class HybridRetriever:
     """Search over the index that ``python -m ingest`` wrote: the legs, their fusion, and the citation metadata."""
 
-    def __init__(self, settings: Settings, embedder: Embeddings | None = None, k: int | None = None) -> None:
+    def __init__(
+        self, settings: Settings, embedder: Embeddings | None = None, k: int | None = None, catalog: Catalog | None = None
+    ) -> None:
         self.settings = settings
         self.k = k or settings.top_k
         self._embedder: NamedEmbeddings = embedder or build_embedder(settings)  # type: ignore[assignment]
-        self._catalog = open_catalog(settings, readonly=True)
+        self._catalog = catalog or open_catalog(settings, readonly=True)
         self._catalog.check_embedder(self._embedder.name, self._embedder.dim, claim=False)
         self._vectors = VectorStore(settings, self._embedder.name, self._embedder.dim)
 
