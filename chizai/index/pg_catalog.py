@@ -41,6 +41,8 @@ from chizai.logsafe import text_allowed
 from chizai.retry import RetryPolicy, run_with_retry
 
 T = TypeVar("T")
+# Rides out a restart of a few seconds (full jitter: the expected wait before giving up is about 15 s).
+READ_RETRY = RetryPolicy(attempts=30, base_delay=0.05, max_delay=1.0)
 CLAIM_NAMESPACE = 7_231_004  # first key of every document claim (pg_advisory_lock(int, int))
 _CHUNK_COLUMNS = "c.chunk_id, c.doc_id, c.idx, c.text, c.page, c.page_label, c.section, d.title, d.source, d.metadata"
 _CHUNKS = f"SELECT {_CHUNK_COLUMNS} FROM catalog_chunks c JOIN catalog_documents d ON d.doc_id = c.doc_id"
@@ -49,7 +51,7 @@ _CHUNKS = f"SELECT {_CHUNK_COLUMNS} FROM catalog_chunks c JOIN catalog_documents
 class PostgresCatalog(Catalog):
     def __init__(self, url: str, *, readonly: bool = False, retry: RetryPolicy | None = None) -> None:
         self.url = url
-        self.retry = retry or RetryPolicy()
+        self.retry = retry or READ_RETRY
         # hide_parameters: a failing statement must not quote document text into the logs unless allowed.
         self.engine = sa.create_engine(
             url, pool_pre_ping=True, pool_size=5, max_overflow=10, hide_parameters=not text_allowed()
