@@ -17,7 +17,6 @@ import time
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -161,8 +160,7 @@ class SqliteCatalog(Catalog):
         """A POSIX record lock on one byte of ``<catalog>.claims`` per document (released when a worker dies),
         plus an in-process lock, because record locks belong to processes and not to threads."""
         key = zlib.crc32(doc_id.encode("utf-8"))
-        fd, guard = _claims_file(str(self.path) + ".claims"), _claim_guard(str(self.path), key)
-        with guard:
+        with _CLAIMS.held(str(self.path) + ".claims", key) as fd:
             fcntl.lockf(fd, fcntl.LOCK_EX, 1, key)
             try:
                 yield
@@ -186,10 +184,6 @@ class SqliteCatalog(Catalog):
             item["metadata"] = json.loads(item["metadata"])
             out.append(item)
         return out
-
-    def doc_id_for_path(self, path: str) -> str | None:
-        row = self._conn.execute("SELECT doc_id FROM documents WHERE path=?", (path,)).fetchone()
-        return row[0] if row else None
 
     def chunk_ids(self, doc_id: str | None = None) -> set[str]:
         if doc_id is None:
@@ -318,17 +312,33 @@ class SqliteCatalog(Catalog):
         return {"documents": docs, "chunks": chunks}
 
 
-@cache
-def _claims_file(path: str) -> int:
-    """One descriptor per claims file for the life of the process: closing any descriptor of a file drops every
-    record lock the process holds on it, so none is ever closed."""
-    return os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+class _ClaimFiles:
+    """Open claims files of this process. Closing any descriptor of a file drops every record lock the process
+    holds on it, so a file stays open while any claim on it is held, and is closed after the last one."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open: dict[str, list[int]] = {}  # path → [descriptor, claims held]
+        self._keys: dict[tuple[str, int], threading.Lock] = {}
+
+    @contextmanager
+    def held(self, path: str, key: int) -> Iterator[int]:
+        with self._lock:
+            guard = self._keys.setdefault((path, key), threading.Lock())
+        with guard:
+            with self._lock:
+                entry = self._open.setdefault(path, [-1, 0])
+                if entry[1] == 0:
+                    entry[0] = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+                entry[1] += 1
+            try:
+                yield entry[0]
+            finally:
+                with self._lock:
+                    entry[1] -= 1
+                    if entry[1] == 0:
+                        os.close(entry[0])
+                        del self._open[path]
 
 
-_GUARDS: dict[tuple[str, int], threading.Lock] = {}
-_GUARDS_LOCK = threading.Lock()
-
-
-def _claim_guard(path: str, key: int) -> threading.Lock:
-    with _GUARDS_LOCK:
-        return _GUARDS.setdefault((path, key), threading.Lock())
+_CLAIMS = _ClaimFiles()

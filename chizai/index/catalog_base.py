@@ -113,9 +113,6 @@ class Catalog(ABC):
         pages_total, updated_at; ordered by source."""
 
     @abstractmethod
-    def doc_id_for_path(self, path: str) -> str | None: ...
-
-    @abstractmethod
     def chunk_ids(self, doc_id: str | None = None) -> set[str]: ...
 
     @abstractmethod

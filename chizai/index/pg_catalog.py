@@ -153,10 +153,6 @@ class PostgresCatalog(Catalog):
         rows = self._rows(f"SELECT {', '.join(keys)} FROM catalog_documents ORDER BY source, doc_id")
         return [dict(zip(keys, row, strict=True)) for row in rows]
 
-    def doc_id_for_path(self, path: str) -> str | None:
-        rows = self._rows("SELECT doc_id FROM catalog_documents WHERE path = %s ORDER BY doc_id LIMIT 1", (path,))
-        return rows[0][0] if rows else None
-
     def chunk_ids(self, doc_id: str | None = None) -> set[str]:
         if doc_id is None:
             return {r[0] for r in self._rows("SELECT chunk_id FROM catalog_chunks")}
