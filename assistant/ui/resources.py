@@ -40,6 +40,7 @@ def _index_key(s: Settings) -> tuple[str, ...]:
         str(s.data_dir.resolve()),
         s.embedder,
         s.chroma_url or "",
+        s.index_url or "",
         s.collection,
         str(s.resolved_windows_file),
     )
