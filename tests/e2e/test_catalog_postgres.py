@@ -3,10 +3,7 @@ statistics that follow swaps and deletes, and per-document claims between thread
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
-import time
 import uuid
 from pathlib import Path
 
@@ -20,7 +17,8 @@ from chizai.text.tokenizer import get_tokenizer
 from ingest.chunker import chunk_document
 from ingest.loaders import load_file
 from ingest.pipeline import _keyword_text
-from tests.conftest import CORPUS_DOCS, REPO
+from tests.chizai.index.claims import check_claims
+from tests.conftest import CORPUS_DOCS
 from tests.servers import PgServer
 
 pytestmark = pytest.mark.e2e
@@ -112,32 +110,5 @@ def test_bm25_ranks_and_scores_like_sqlite_fts5(pg_url: str, tmp_path: Path) -> 
 
 def test_claims_serialise_threads_and_die_with_their_process(pg_url: str) -> None:
     catalog = PostgresCatalog(pg_url)
-    order: list[str] = []
-
-    def worker(name: str) -> None:
-        with catalog.claim("doc-a"):
-            order.append(f"{name}+")
-            time.sleep(0.3)
-            order.append(f"{name}-")
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in "xy"]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert order in (["x+", "x-", "y+", "y-"], ["y+", "y-", "x+", "x-"])
-    # A process that holds a claim and is killed releases it with its session.
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time\nfrom chizai.index.pg_catalog import PostgresCatalog\n"
-         f"c = PostgresCatalog({pg_url!r})\nwith c.claim('doc-a'):\n    print('held', flush=True)\n    time.sleep(60)\n"],
-        cwd=REPO, stdout=subprocess.PIPE, text=True,
-    )
-    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-    got = threading.Event()
-    waiter = threading.Thread(target=lambda: (catalog.claim("doc-a").__enter__(), got.set()), daemon=True)
-    waiter.start()
-    assert not got.wait(1.0), "a claim held by another process was granted"
-    holder.kill()
-    holder.wait()
-    assert got.wait(10), "the killed holder's claim was not released"
+    check_claims(catalog, f"from chizai.index.pg_catalog import PostgresCatalog\nc = PostgresCatalog({pg_url!r})")
     catalog.close()

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 
 from chizai.index.catalog import SqliteCatalog
+from tests.chizai.index.claims import check_claims
 
 
 def _fds() -> int:
@@ -89,42 +89,10 @@ def test_an_index_without_the_bigram_leg_gets_it_from_its_chunks(tmp_path) -> No
     assert upgraded.get_meta("schema") == "2"
 
 
+
 def test_claims_serialise_threads_and_processes_and_die_with_their_process(tmp_path) -> None:
     """Two ingest workers on one SQLite index take turns per document; a killed worker's claim is released."""
-    import subprocess
-    import sys
-
-    from tests.conftest import REPO
-
     path = tmp_path / "manifest.sqlite3"
     catalog = SqliteCatalog(path)
-    order: list[str] = []
-
-    def worker(name: str) -> None:
-        with catalog.claim("doc-a"):
-            order.append(f"{name}+")
-            time.sleep(0.2)
-            order.append(f"{name}-")
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in "xy"]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert order in (["x+", "x-", "y+", "y-"], ["y+", "y-", "x+", "x-"])
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import time\nfrom pathlib import Path\nfrom chizai.index.catalog import SqliteCatalog\n"
-         f"c = SqliteCatalog(Path({str(path)!r}))\nwith c.claim('doc-a'):\n    print('held', flush=True)\n    time.sleep(60)\n"],
-        cwd=REPO, stdout=subprocess.PIPE, text=True,
-    )
-    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-    got = threading.Event()
-    with catalog.claim("doc-b"):  # another document is free meanwhile
-        pass
-    waiter = threading.Thread(target=lambda: (catalog.claim("doc-a").__enter__(), got.set()), daemon=True)
-    waiter.start()
-    assert not got.wait(1.0), "a claim held by another process was granted"
-    holder.kill()
-    holder.wait()
-    assert got.wait(10), "the killed holder's claim was not released"
+    check_claims(catalog, f"from pathlib import Path\nfrom chizai.index.catalog import SqliteCatalog\nc = SqliteCatalog(Path({str(path)!r}))")
     catalog.close()
