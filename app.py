@@ -10,4 +10,4 @@ from assistant.ui import navigation
 st.set_page_config(page_title="知財フロント", page_icon=":material/support_agent:", layout="wide")
 advisor = navigation.start_run()
 navigation.sidebar(advisor)
-st.navigation(navigation.pages(advisor)).run()
+navigation.run(advisor)

@@ -23,6 +23,7 @@ from chizai.index.vector_store import VectorStore
 from chizai.retry import RetryPolicy, run_with_retry
 from chizai.settings import Settings
 from chizai.text.tokenizer import get_tokenizer
+from ingest import duplicates
 from ingest.chunker import chunk_document
 from ingest.isolation import IsolatedLoader, Reader
 from ingest.loaders import SUPPORTED_SUFFIXES, load_file
@@ -88,7 +89,7 @@ def default_paths(settings: Settings) -> list[Path]:
 
 
 def _fingerprint(data: bytes, settings: Settings, embedder: str) -> str:
-    recipe = f"{embedder}|{settings.chunk_size}|{settings.chunk_overlap}|v1"
+    recipe = f"{embedder}|{settings.chunk_size}|{settings.chunk_overlap}|v2"  # v2: duplicate sketches
     return hashlib.sha256(data).hexdigest()[:24] + ":" + hashlib.sha1(recipe.encode()).hexdigest()[:8]
 
 
@@ -189,19 +190,41 @@ class Ingestor:
         seen_ids[doc.doc_id] = path_key
         report.problems.extend(doc.problems)
         fingerprint = _fingerprint(data, self.settings, self.embedder.name)
-        return run_with_retry(lambda: self._index(doc, source, path_key, fingerprint), RetryPolicy(), what="ingest")
+        return run_with_retry(lambda: self._index(doc, source, path_key, fingerprint, report), RetryPolicy(), what="ingest")
 
-    def _index(self, doc: LoadedDocument, source: str, path_key: str, fingerprint: str) -> FileOutcome:
+    def _index(self, doc: LoadedDocument, source: str, path_key: str, fingerprint: str, report: IngestReport) -> FileOutcome:
         """Chunk, embed and swap one document under its claim: another worker on the same document waits, then
-        finds it unchanged. Retried as a whole when the catalog fails transiently (a PostgreSQL restart)."""
+        finds it unchanged. Retried as a whole when the catalog fails transiently (a PostgreSQL restart), so what it
+        reports is added only once it succeeded."""
         with self.catalog.claim(doc.doc_id):
             if self.catalog.document_hash(doc.doc_id) == fingerprint:
                 return FileOutcome(source, "unchanged", pages=doc.pages_total, doc_id=doc.doc_id)
             chunks = chunk_document(doc, self.settings.chunk_size, self.settings.chunk_overlap)
             if not chunks:
                 return FileOutcome(source, "failed", "索引できる本文がありません / no indexable text (all pages empty or garbage)")
+            twins = IngestReport()
+            self._mark_twins(doc, twins)
             self._swap_in(doc, chunks, path_key, fingerprint)
+        report.problems.extend(twins.problems)
         return FileOutcome(source, "ingested", pages=doc.pages_total, chunks=len(chunks), doc_id=doc.doc_id)
+
+    def _mark_twins(self, doc: LoadedDocument, report: IngestReport) -> None:
+        """Same text as an indexed document: keep the more citable copy served, mark the other, report it."""
+        doc.metadata["sketch"] = duplicates.sketch(doc)
+        doc.metadata["structure"] = duplicates.structure(doc)
+        others = {d["doc_id"]: {**d["metadata"], "source": d["source"]} for d in self.catalog.documents()
+                  if d["doc_id"] != doc.doc_id}
+        twin = duplicates.find_twin(doc.metadata["sketch"], others)
+        if twin is None:
+            doc.metadata.pop("duplicate_of", None)
+            return
+        other = others[twin]
+        if other.get("structure", 0) >= doc.metadata["structure"]:
+            doc.metadata["duplicate_of"] = twin
+            report.problems.append(duplicates.report(doc.source, other["source"], other["source"]))
+        else:
+            self.catalog.update_metadata(twin, {"duplicate_of": doc.doc_id})
+            report.problems.append(duplicates.report(other["source"], doc.source, doc.source))
 
     def _swap_in(self, doc: LoadedDocument, chunks: list[Chunk], path_key: str, fingerprint: str) -> None:
         old_ids = self.catalog.chunk_ids(doc.doc_id)

@@ -31,6 +31,7 @@ from assistant.messages import (
     CONFIDENTIAL_NOTICE,
     DISCLAIMER,
     LEAD,
+    MODEL_FAILED,
     NOT_SENT_REMOTE,
     POINTS,
     REFUSALS,
@@ -112,6 +113,7 @@ class _Trace:
     gate: GateOutcome | None = None
     notices: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    engine_failed: bool = False
 
 
 class Turn:
@@ -186,11 +188,21 @@ class Turn:
     ) -> Iterator[str]:
         """The engine's stream, shown only sentence by sentence once verified, with foreign links held back."""
         t0 = time.perf_counter()
-        verified = gate.feed(engine.stream(self.question, passages, trace.language))
+        verified = gate.feed(self._guarded(engine.stream(self.question, passages, trace.language), trace))
         for piece in filter_link_stream(verified, allowed, trace.language):
             trace.timings.setdefault("first_token_ms", (time.perf_counter() - self._t0) * 1000)
             yield piece
         trace.timings["generate_ms"] = (time.perf_counter() - t0) * 1000
+
+    @staticmethod
+    def _guarded(pieces: Iterator[str], trace: _Trace) -> Iterator[str]:
+        """A model that fails mid-answer (server gone, timeout, broken stream) ends the stream instead of the turn:
+        what it verified so far stays, and the extractive answer takes over."""
+        try:
+            yield from pieces
+        except Exception as exc:  # noqa: BLE001 - every transport or protocol error of a remote model
+            log.warning("engine failed mid-answer: %s", type(exc).__name__)
+            trace.engine_failed = True
 
     def _settle(
         self, gate: SentenceGate, engine: AnswerEngine, passages: list[Passage], trace: _Trace
@@ -200,7 +212,9 @@ class Turn:
         verification = gate.check.result(gate.text)
         substance = len(MARKER.sub("", verification.text).strip())
         ungrounded = verification.grounded_ratio < 0.6 or verification.sentences < 1 or substance < 20
-        if engine.name == "extractive" or not ungrounded:
+        if trace.engine_failed:
+            trace.notices.append(MODEL_FAILED[trace.language])
+        elif engine.name == "extractive" or not ungrounded:
             return verification, engine.name
         fallback = "".join(self.a.engine("extractive").stream(self.question, passages, trace.language))
         return verify_answer(fallback, passages, keep=_OURS, verifier=self.a.verifier), f"{engine.name}→extractive"

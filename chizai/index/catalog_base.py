@@ -123,6 +123,10 @@ class Catalog(ABC):
         """Atomically swap a document's chunks and keyword rows for a new version."""
 
     @abstractmethod
+    def update_metadata(self, doc_id: str, changes: dict[str, Any]) -> None:
+        """Merge ``changes`` into a document's metadata (e.g. marking it the duplicate of a better copy)."""
+
+    @abstractmethod
     def delete_document(self, doc_id: str) -> None: ...
 
     # ------------------------------------------------------------ runs, problems

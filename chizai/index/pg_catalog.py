@@ -185,6 +185,11 @@ class PostgresCatalog(Catalog):
 
         self._run(write, "catalog swap")
 
+    def update_metadata(self, doc_id: str, changes: dict[str, Any]) -> None:
+        """One statement (``||`` merges JSON objects), so a concurrent swap of the same row is never half-merged."""
+        self._run(lambda conn: conn.execute("UPDATE catalog_documents SET metadata = metadata || %s WHERE doc_id = %s",
+                                            (_jsonb(changes), doc_id)), "catalog metadata")
+
     def delete_document(self, doc_id: str) -> None:
         def write(conn: psycopg.Connection) -> None:
             with conn.transaction(), conn.cursor() as cur:

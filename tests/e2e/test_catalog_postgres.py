@@ -98,7 +98,9 @@ def test_bm25_ranks_and_scores_like_sqlite_fts5(pg_url: str, tmp_path: Path) -> 
         catalog.replace_document(doc_id=doc.doc_id, source=doc.source, path=str(first), content_hash="h2",
                                  title=doc.title, metadata=doc.metadata, pages_total=1, chunks=chunks, terms=terms)
         catalog.delete_document(ids[1])
+        catalog.update_metadata(ids[2], {"duplicate_of": ids[3], "category": "dispute"})
     _assert_same_ranking(sqlite, pg)
+    assert pg.documents()[1]["metadata"]["duplicate_of"] == ids[3]
     stored = pg.document_chunks(doc.doc_id)
     assert [c.chunk_id for c in stored] == [c.chunk_id for c in chunks] == [c.chunk_id for c in sqlite.document_chunks(doc.doc_id)]
     assert pg.documents() == [{**d, "updated_at": p["updated_at"]} for d, p in zip(sqlite.documents(), pg.documents(), strict=True)]
