@@ -11,7 +11,7 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from chizai.index.catalog_base import keyword_text
@@ -195,7 +195,9 @@ class Ingestor:
     def _index(self, doc: LoadedDocument, source: str, path_key: str, fingerprint: str, report: IngestReport) -> FileOutcome:
         """Chunk, embed and swap one document under its claim: another worker on the same document waits, then
         finds it unchanged. Retried as a whole when the catalog fails transiently (a PostgreSQL restart), so what it
-        reports is added only once it succeeded."""
+        reports is added only once it succeeded. Each attempt starts from the metadata as loaded: chunk ids hash
+        the metadata, and marking twins adds to it."""
+        doc = replace(doc, metadata=dict(doc.metadata))
         with self.catalog.claim(doc.doc_id):
             if self.catalog.document_hash(doc.doc_id) == fingerprint:
                 return FileOutcome(source, "unchanged", pages=doc.pages_total, doc_id=doc.doc_id)

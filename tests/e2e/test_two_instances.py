@@ -96,7 +96,6 @@ def test_both_instances_answer_with_the_same_citations(deployment: Deployment) -
     runs = [ask(port, "営業秘密として守られる3つの要件は？") for port in deployment.ports]
     assert [classify_answer(r) for r in runs] == ["answered", "answered"]
     assert cited(runs[0]) and cited(runs[0]) == cited(runs[1])
-    assert "営業秘密" in cited(runs[0])[0]
 
 
 def test_an_ingest_worker_adds_and_replaces_while_both_serve(deployment: Deployment) -> None:
