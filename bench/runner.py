@@ -279,6 +279,13 @@ def run(options: Options, display: Display) -> dict:
                 f"bm25 {legs['bm25']['end_to_end_ms']['p50']} ms"
             )
         results["target"] = evaluate_target(results["scale"]["tiers"])
+
+        # 6. the PostgreSQL catalog's keyword search at the same tiers ------------------------------------------
+        from bench import postgres
+
+        phases.start("postgres")
+        results["postgres"] = postgres.column(work, options.sizes, items, base.candidates, display.task)
+        results["postgres"]["phase"] = phases.stop("postgres")
         results["embedder_cache_misses"] = embedder.misses
     finally:
         if not options.keep:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from chizai.index.catalog import Catalog
+from chizai.index.catalog import SqliteCatalog
 from chizai.index.vector_store import VectorStore, _client
 from chizai.settings import Settings
 
@@ -172,7 +172,7 @@ def build_tier(
     pairs = plan(len(pool), size)
     dim = int(pool.vectors.shape[1])
 
-    catalog = Catalog(settings.manifest_path)
+    catalog = SqliteCatalog(settings.manifest_path)
     try:
         catalog.check_embedder(embedder_name, dim, claim=True)
         with catalog.transaction() as conn:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +45,11 @@ class IndexSettings(_Group):
         description="machine-wide cache of vectors by content hash (shared by data dirs, tests, evals); empty = off",
     )
     chroma_url: str | None = Field(None, description="http(s)://host:port of a Chroma server; embedded when unset")
+    index_url: str | None = Field(
+        None,
+        description="postgresql+psycopg://… : catalog and keyword index in PostgreSQL (several app instances); "
+        "unset = the SQLite file under data_dir",
+    )
     collection: str = "chizai"
     chunk_size: int = Field(400, description="target chunk length in characters")
     chunk_overlap: int = Field(80, description="characters shared by neighbouring chunks")
@@ -52,6 +57,14 @@ class IndexSettings(_Group):
     load_timeout_s: float = Field(
         300.0, description="per-file time limit for reading a file (its parser runs in a worker process); 0 = none"
     )
+
+    @field_validator("index_url")
+    @classmethod
+    def _postgres_only(cls, url: str | None) -> str | None:
+        """Only PostgreSQL: the SQLite catalog is the default under data_dir, not a URL (no second way to name it)."""
+        if url and not url.startswith(("postgresql://", "postgresql+psycopg://")):
+            raise ValueError(f"CHIZAI_INDEX_URL must be a postgresql+psycopg:// URL (got {url.split(':', 1)[0]}:…)")
+        return url or None
 
     @property
     def embed_cache_path(self) -> Path | None:

@@ -237,6 +237,15 @@ def cmd_retrieval(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def cmd_keyword_scoring(args: argparse.Namespace, console: Console) -> int:
+    """SQLite FTS5 vs PostgreSQL BM25 postings vs PostgreSQL tsvector, on dev and test."""
+    from evals import keyword_scoring
+
+    result = keyword_scoring.run(args.index_url)
+    console.print(keyword_scoring.markdown(result), highlight=False, markup=False)
+    return 0
+
+
 def cmd_statutes(args: argparse.Namespace, console: Console) -> int:
     """Article-level hit@1/hit@3 on the statute questions (both statutes, XML and text, in one index)."""
     import json
@@ -347,8 +356,12 @@ def main(argv: list[str] | None = None) -> int:
     sit.add_argument("action", nargs="?", choices=["split", "train", "report"], default="report")
     sit.add_argument("--report", type=Path, default=DEFAULT_REPORT, help="report directory (default: %(default)s)")
     sit.add_argument("--update-baseline", action="store_true", help="write evals/baselines/situations.json")
+    kw = sub.add_parser("keyword-scoring", help="PostgreSQL catalog: BM25 postings vs tsvector vs SQLite FTS5 (dev, test)")
+    kw.add_argument("--index-url", default=None, help="PostgreSQL to build in (default: a throw-away local cluster)")
     args = parser.parse_args(argv)
     console = Console(stderr=True)
+    if args.command == "keyword-scoring":
+        return cmd_keyword_scoring(args, console)
     if args.command == "situations":
         return cmd_situations(args, console)
     if args.command == "retrieval":

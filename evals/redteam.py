@@ -252,18 +252,16 @@ def build_index(settings: Settings, folder: Path, embedder: Any = None) -> dict[
 
 def indexed_text(settings: Settings) -> dict[str, str]:
     """Source file name → everything the index holds for it (chunk texts, titles, sections)."""
-    from chizai.index.catalog import Catalog
+    from chizai.index.catalogs import open_catalog
 
-    catalog = Catalog(settings.manifest_path, readonly=True)
+    catalog = open_catalog(settings, readonly=True)
+    out: dict[str, str] = defaultdict(str)
     try:
-        rows = catalog._conn.execute(  # noqa: SLF001 - read-only look at what ingest kept
-            "SELECT d.source, d.title, c.section, c.text FROM chunks c JOIN documents d ON d.doc_id = c.doc_id"
-        ).fetchall()
+        for doc in catalog.documents():
+            for c in catalog.document_chunks(doc["doc_id"]):
+                out[Path(c.source).name] += f"\n{c.title}\n{c.section or ''}\n{c.text}"
     finally:
         catalog.close()
-    out: dict[str, str] = defaultdict(str)
-    for source, title, section, text in rows:
-        out[Path(source).name] += f"\n{title}\n{section or ''}\n{text}"
     return dict(out)
 
 

@@ -152,17 +152,22 @@ def _default_name(settings: Settings) -> str:
     return {"weighted": "hybrid 3 legs, weighted", "rrf": "hybrid 3 legs, RRF", "learned": "hybrid 3 legs, learned"}[settings.fusion]
 
 
+def split_table(split: str, systems: dict[str, dict[str, Any]]) -> list[str]:
+    """One split's scores, a row per system (shared with evals/keyword_scoring.py)."""
+    n = next(iter(systems.values()))["n"]
+    lines = [f"## {split} ({n} questions)", "", "| system | hit@1 | hit@5 | hit@10 | MRR | nDCG@10 | p50 ms | p95 ms |",
+             "|---|---|---|---|---|---|---|---|"]
+    for name, s in systems.items():
+        lines.append(f"| {name} | {s['hit@1']:.3f} | {s['hit@5']:.3f} | {s['hit@10']:.3f} | {s['mrr']:.3f} | "
+                     f"{s['ndcg@10']:.3f} | {s['p50_ms']:.0f} | {s['p95_ms']:.0f} |")
+    return [*lines, ""]
+
+
 def markdown(result: dict[str, Any]) -> str:
     lines = ["# Retrieval: legs and fusions (document level)", "",
              f"Settings: {result['settings']}. dev = {', '.join(DEV)} (tuned on); test = {', '.join(TEST)} (never tuned on).", ""]
     for split in ("test", "dev"):
-        n = next(iter(result[split].values()))["n"]
-        lines += [f"## {split} ({n} questions)", "", "| system | hit@1 | hit@5 | hit@10 | MRR | nDCG@10 | p50 ms | p95 ms |",
-                  "|---|---|---|---|---|---|---|---|"]
-        for name, s in result[split].items():
-            lines.append(f"| {name} | {s['hit@1']:.3f} | {s['hit@5']:.3f} | {s['hit@10']:.3f} | {s['mrr']:.3f} | "
-                         f"{s['ndcg@10']:.3f} | {s['p50_ms']:.0f} | {s['p95_ms']:.0f} |")
-        lines.append("")
+        lines += split_table(split, result[split])
     t = result["sign_test"]
     lines.append(f"Sign test on test hit@1, {t['default']} vs {t['best_single_leg']}: {t['wins']} wins, {t['losses']} "
                  f"losses, p = {t['p']}.")

@@ -11,7 +11,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from chizai import logsafe
-from chizai.index.catalog import IndexMismatchError
+from chizai.index.catalog_base import IndexMismatchError
+from chizai.index.catalogs import open_catalog, where
 from chizai.index.embedders import EmbedderError
 from chizai.index.vector_store import VectorStoreUnavailable
 from chizai.settings import Settings, get_settings
@@ -52,12 +53,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("paths", nargs="*", type=Path, help="files or folders (default: the shipped corpus)")
     parser.add_argument("--prune", action="store_true", help="remove documents whose files are gone")
     parser.add_argument("--if-missing", action="store_true", help="do nothing when an index already exists")
+    parser.add_argument("--migrate", action="store_true", help="only create or upgrade the catalog schema, then exit")
     args = parser.parse_args(argv)
     settings: Settings = get_settings()
     logsafe.configure(settings.debug_log_text)
     console = Console(stderr=True)
+    if args.migrate:
+        open_catalog(settings).close()
+        console.print(f"索引のスキーマは最新です / catalog schema up to date: {where(settings)}", highlight=False)
+        return 0
     if args.if_missing and index_exists(settings):
-        console.print(f"索引があります / index exists in {settings.data_dir}: skip", highlight=False)
+        console.print(f"索引があります / index exists in {where(settings)}: skip", highlight=False)
         return 0
     try:
         ingestor = Ingestor(settings)

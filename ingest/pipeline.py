@@ -11,14 +11,16 @@ import hashlib
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from chizai.index.catalog import Catalog, keyword_text
+from chizai.index.catalog_base import keyword_text
+from chizai.index.catalogs import open_catalog
 from chizai.index.embedders import NamedEmbeddings
 from chizai.index.embedding_cache import build_embedder
 from chizai.index.model import Chunk, Problem
 from chizai.index.vector_store import VectorStore
+from chizai.retry import RetryPolicy, run_with_retry
 from chizai.settings import Settings
 from chizai.text.tokenizer import get_tokenizer
 from ingest import duplicates
@@ -119,7 +121,7 @@ class Ingestor:
         self.reader = reader  # the loader seam: file → LoadedDocument, run in the isolated worker
         self.embedder = embedder or build_embedder(settings)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.catalog = Catalog(settings.manifest_path)
+        self.catalog = open_catalog(settings)
         self.catalog.check_embedder(self.embedder.name, self.embedder.dim, claim=True)
         self.vectors = VectorStore(settings, self.embedder.name, self.embedder.dim)
         self.tokenizer = get_tokenizer()
@@ -188,13 +190,24 @@ class Ingestor:
         seen_ids[doc.doc_id] = path_key
         report.problems.extend(doc.problems)
         fingerprint = _fingerprint(data, self.settings, self.embedder.name)
-        if self.catalog.document_hash(doc.doc_id) == fingerprint:
-            return FileOutcome(source, "unchanged", pages=doc.pages_total, doc_id=doc.doc_id)
-        chunks = chunk_document(doc, self.settings.chunk_size, self.settings.chunk_overlap)
-        if not chunks:
-            return FileOutcome(source, "failed", "索引できる本文がありません / no indexable text (all pages empty or garbage)")
-        self._mark_twins(doc, report)
-        self._swap_in(doc, chunks, path_key, fingerprint)
+        return run_with_retry(lambda: self._index(doc, source, path_key, fingerprint, report), RetryPolicy(), what="ingest")
+
+    def _index(self, doc: LoadedDocument, source: str, path_key: str, fingerprint: str, report: IngestReport) -> FileOutcome:
+        """Chunk, embed and swap one document under its claim: another worker on the same document waits, then
+        finds it unchanged. Retried as a whole when the catalog fails transiently (a PostgreSQL restart), so what it
+        reports is added only once it succeeded. Each attempt starts from the metadata as loaded: chunk ids hash
+        the metadata, and marking twins adds to it."""
+        doc = replace(doc, metadata=dict(doc.metadata))
+        with self.catalog.claim(doc.doc_id):
+            if self.catalog.document_hash(doc.doc_id) == fingerprint:
+                return FileOutcome(source, "unchanged", pages=doc.pages_total, doc_id=doc.doc_id)
+            chunks = chunk_document(doc, self.settings.chunk_size, self.settings.chunk_overlap)
+            if not chunks:
+                return FileOutcome(source, "failed", "索引できる本文がありません / no indexable text (all pages empty or garbage)")
+            twins = IngestReport()
+            self._mark_twins(doc, twins)
+            self._swap_in(doc, chunks, path_key, fingerprint)
+        report.problems.extend(twins.problems)
         return FileOutcome(source, "ingested", pages=doc.pages_total, chunks=len(chunks), doc_id=doc.doc_id)
 
     def _mark_twins(self, doc: LoadedDocument, report: IngestReport) -> None:
@@ -244,24 +257,33 @@ class Ingestor:
         pruned = []
         for doc in self.catalog.documents():
             if not os.path.exists(doc["path"]):
-                ids = self.catalog.chunk_ids(doc["doc_id"])
-                self.catalog.delete_document(doc["doc_id"])
-                self.vectors.delete(sorted(ids))
+                with self.catalog.claim(doc["doc_id"]):
+                    ids = self.catalog.chunk_ids(doc["doc_id"])
+                    self.catalog.delete_document(doc["doc_id"])
+                    self.vectors.delete(sorted(ids))
                 pruned.append(doc["source"])
         return pruned
 
     def collect_garbage(self) -> int:
-        """Delete vectors that no catalog chunk refers to (left by a killed run or a replaced version)."""
+        """Delete vectors that no catalog chunk refers to (left by a killed run or a replaced version).
+
+        Each document's under its claim: vectors another worker has written but not swapped in yet look like
+        orphans, and are not touched while that worker holds the document."""
         orphans = self.vectors.all_ids() - self.catalog.chunk_ids()
-        if orphans:
-            self.vectors.delete(sorted(orphans))
-        return len(orphans)
+        removed = 0
+        for doc_id in sorted(set(self.vectors.documents_of(sorted(orphans)).values())):
+            with self.catalog.claim(doc_id):
+                stale = self.vectors.ids_of(doc_id) - self.catalog.chunk_ids(doc_id)
+                self.vectors.delete(sorted(stale))
+                removed += len(stale)
+        return removed
 
 
 def index_exists(settings: Settings) -> bool:
-    if not settings.manifest_path.exists():
+    try:
+        catalog = open_catalog(settings, readonly=True)
+    except FileNotFoundError:
         return False
-    catalog = Catalog(settings.manifest_path, readonly=True)
     try:
         return catalog.counts()["documents"] > 0
     except Exception:  # noqa: BLE001 - an unreadable catalog counts as missing

@@ -8,7 +8,7 @@ from assistant.answer.engines.base import Passage
 from assistant.answer.links import filter_links
 from assistant.answer.result import Citation
 from assistant.messages import DISCLAIMER, NEXT_STEPS, REMOVED
-from chizai.index.catalog import Catalog
+from chizai.index.catalog_base import Catalog
 from chizai.screening.instructions import strip_instructions
 from chizai.text.sentences import MARKER, sentences
 

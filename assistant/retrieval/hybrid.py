@@ -15,7 +15,8 @@ from langchain_core.embeddings import Embeddings
 from assistant.retrieval.fusion import fuse
 from assistant.retrieval.query import keyword_query
 from assistant.retrieval.units import asks_definition, defines, unit_of
-from chizai.index.catalog import Catalog, StoredChunk
+from chizai.index.catalog_base import Catalog, StoredChunk
+from chizai.index.catalogs import open_catalog
 from chizai.index.embedders import NamedEmbeddings
 from chizai.index.embedding_cache import build_embedder
 from chizai.index.vector_store import VectorStore
@@ -40,11 +41,13 @@ class Hit:
 class HybridRetriever:
     """Search over the index that ``python -m ingest`` wrote: the legs, their fusion, and the citation metadata."""
 
-    def __init__(self, settings: Settings, embedder: Embeddings | None = None, k: int | None = None) -> None:
+    def __init__(
+        self, settings: Settings, embedder: Embeddings | None = None, k: int | None = None, catalog: Catalog | None = None
+    ) -> None:
         self.settings = settings
         self.k = k or settings.top_k
         self._embedder: NamedEmbeddings = embedder or build_embedder(settings)  # type: ignore[assignment]
-        self._catalog = Catalog(settings.manifest_path, readonly=True)
+        self._catalog = catalog or open_catalog(settings, readonly=True)
         self._catalog.check_embedder(self._embedder.name, self._embedder.dim, claim=False)
         self._vectors = VectorStore(settings, self._embedder.name, self._embedder.dim)
         self._served: set[str] = set()

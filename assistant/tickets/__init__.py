@@ -41,7 +41,6 @@ from assistant.tickets.models import (
     hash_session_token,
 )
 from assistant.tickets.query import TicketFilters
-from assistant.tickets.retry import RetryPolicy
 from assistant.tickets.store import (
     UNSET,
     IdempotencyConflict,
@@ -52,6 +51,7 @@ from assistant.tickets.store import (
     TicketStoreUnavailable,
     UnknownAdvisor,
 )
+from chizai.retry import RetryPolicy
 
 __all__ = [
     "LOGIN_FAILED_JA",

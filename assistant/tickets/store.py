@@ -2,7 +2,7 @@
 
 Why it is shaped like this:
 
-* Every write is one short transaction, retried on transient errors (see :mod:`assistant.tickets.retry`).
+* Every write is one short transaction, retried on transient errors (see :mod:`chizai.retry`).
 * Submitting is idempotent: the client sends a uuid with the consultation; a retried or double-clicked
   submit, or a commit whose acknowledgement was lost in a restart, returns the stored ticket, not a copy.
 * Every change an advisor makes is written to the audit trail in the same transaction as the change, so the
@@ -55,8 +55,8 @@ from assistant.tickets.models import (
     utcnow,
 )
 from assistant.tickets.query import TicketFilters, conditions, order_by
-from assistant.tickets.retry import RetryPolicy, is_transient, run_with_retry
 from chizai.logsafe import shown
+from chizai.retry import RetryPolicy, is_transient, run_with_retry
 
 log = logging.getLogger(__name__)
 MAX_PAGE = 500

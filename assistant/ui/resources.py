@@ -18,7 +18,7 @@ from assistant import container
 from assistant.answer.pipeline import Assistant
 from assistant.handoff import HandoffPolicy, Window
 from assistant.tickets import AdvisorAuth, TicketStore
-from chizai.index.catalog import IndexMismatchError
+from chizai.index.catalog_base import IndexMismatchError
 from chizai.index.vector_store import VectorStoreUnavailable
 from chizai.settings import Settings, get_settings
 
@@ -40,6 +40,7 @@ def _index_key(s: Settings) -> tuple[str, ...]:
         str(s.data_dir.resolve()),
         s.embedder,
         s.chroma_url or "",
+        s.index_url or "",
         s.collection,
         str(s.resolved_windows_file),
     )

@@ -1,4 +1,4 @@
-"""The catalog: one SQLite file that is the source of truth for what is served.
+"""The SQLite catalog: one file that is the source of truth for what is served on a single machine.
 
 It holds the document manifest (content hashes for idempotent re-ingest), every chunk's text and citation metadata,
 and the BM25 keyword index (FTS5 over pre-tokenised Sudachi forms). A document's chunks and keyword rows switch
@@ -8,16 +8,27 @@ are only served when their chunk id is in this catalog.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import sqlite3
 import threading
 import time
+import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chizai.index.catalog_base import (
+    KEYWORD_TABLES,
+    Catalog,
+    IndexMissingError,
+    StoredChunk,
+    keyword_rows,
+    keyword_text,
+    stored_chunk,
+)
 from chizai.index.model import Chunk, Problem
 from chizai.text.bigrams import bigrams
 
@@ -42,43 +53,16 @@ CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY, started_at REAL, finish
 """
 
 
-@dataclass
-class StoredChunk:
-    chunk_id: str
-    doc_id: str
-    idx: int
-    text: str
-    page: int | None
-    page_label: str | None
-    section: str | None
-    title: str
-    source: str
-    metadata: dict[str, Any]
-
-
-class IndexMismatchError(RuntimeError):
-    """The index was built with another embedder; querying it would return nonsense."""
-
-
-KEYWORD_TABLES = ("chunk_terms", "chunk_bigrams")
-
-
-def keyword_text(title: str, section: str | None, keywords: Any, text: str) -> str:
-    """What the keyword legs index for a chunk: its title, heading, the document's keywords, and its text."""
-    words = " ".join(map(str, keywords)) if isinstance(keywords, list) else str(keywords or "")
-    return f"{title}\n{section or ''}\n{words}\n{text}"
-
-
 def fts_query(terms: Iterable[str]) -> str:
     unique = list(dict.fromkeys(t for t in terms if t))
     return " OR ".join('"' + t.replace('"', '""') + '"' for t in unique)
 
 
-class Catalog:
+class SqliteCatalog(Catalog):
     def __init__(self, path: Path, readonly: bool = False) -> None:
         self.path = path
         if readonly and not path.exists():
-            raise FileNotFoundError(
+            raise IndexMissingError(
                 f"索引がありません / no index at {path}: 先に `python -m ingest` を実行してください / run `python -m ingest` first"
             )
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -167,23 +151,21 @@ class Catalog:
         row = self._conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
         return row[0] if row else None
 
-    def check_embedder(self, name: str, dim: int, *, claim: bool) -> None:
-        """Record the embedder on first use; refuse another one afterwards."""
-        stored, stored_dim = self.get_meta("embedder"), self.get_meta("dim")
-        if stored is None:
-            if claim:
-                with self.transaction() as conn:
-                    conn.executemany(
-                        "INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                        [("embedder", name), ("dim", str(dim)), ("schema", SCHEMA_VERSION)],
-                    )
-            return
-        if stored != name or int(stored_dim or 0) != dim:
-            raise IndexMismatchError(
-                f"この索引は埋め込みモデル {stored} ({stored_dim}次元) で作られています。{name} ({dim}次元) で使うには "
-                f"別の CHIZAI_DATA_DIR に再取り込みするか、データを消して `python -m ingest` を再実行してください。 / "
-                f"The index was built with {stored} (dim {stored_dim}); re-ingest to use {name} (dim {dim})."
-            )
+    def _put_meta(self, items: dict[str, str]) -> None:
+        with self.transaction() as conn:
+            conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [*items.items(), ("schema", SCHEMA_VERSION)])
+
+    @contextmanager
+    def claim(self, doc_id: str) -> Iterator[None]:
+        """A POSIX record lock on one byte of ``<catalog>.claims`` per document (released when a worker dies),
+        plus an in-process lock, because record locks belong to processes and not to threads."""
+        key = zlib.crc32(doc_id.encode("utf-8"))
+        with _CLAIMS.held(str(self.path) + ".claims", key) as fd:
+            fcntl.lockf(fd, fcntl.LOCK_EX, 1, key)
+            try:
+                yield
+            finally:
+                fcntl.lockf(fd, fcntl.LOCK_UN, 1, key)
 
     # ------------------------------------------------------------- documents
     def document_hash(self, doc_id: str) -> str | None:
@@ -202,10 +184,6 @@ class Catalog:
             item["metadata"] = json.loads(item["metadata"])
             out.append(item)
         return out
-
-    def doc_id_for_path(self, path: str) -> str | None:
-        row = self._conn.execute("SELECT doc_id FROM documents WHERE path=?", (path,)).fetchone()
-        return row[0] if row else None
 
     def chunk_ids(self, doc_id: str | None = None) -> set[str]:
         if doc_id is None:
@@ -228,21 +206,13 @@ class Catalog:
         """Atomically swap a document's chunks and keyword rows for a new version."""
         with self.transaction() as conn:
             self._delete_doc_rows(conn, doc_id)
-            for chunk, chunk_terms in zip(chunks, terms, strict=True):
+            for chunk, chunk_terms, grams in keyword_rows(title, metadata, chunks, terms):
                 cur = conn.execute(
                     "INSERT INTO chunks (chunk_id, doc_id, idx, text, page, page_label, section) VALUES (?,?,?,?,?,?,?)",
-                    (
-                        chunk.chunk_id,
-                        doc_id,
-                        chunk.index,
-                        chunk.text,
-                        chunk.section.page,
-                        chunk.section.page_label,
-                        chunk.section.section,
-                    ),
+                    (chunk.chunk_id, doc_id, chunk.index, chunk.text, chunk.section.page, chunk.section.page_label,
+                     chunk.section.section),
                 )
                 conn.execute("INSERT INTO chunk_terms (rowid, terms) VALUES (?, ?)", (cur.lastrowid, " ".join(chunk_terms)))
-                grams = bigrams(keyword_text(title, chunk.section.section, metadata.get("keywords"), chunk.text))
                 conn.execute("INSERT INTO chunk_bigrams (rowid, grams) VALUES (?, ?)", (cur.lastrowid, " ".join(grams)))
             conn.execute(
                 "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?)",
@@ -260,7 +230,6 @@ class Catalog:
             )
 
     def update_metadata(self, doc_id: str, changes: dict[str, Any]) -> None:
-        """Merge ``changes`` into a document's metadata (e.g. marking it the duplicate of a better copy)."""
         with self.transaction() as conn:
             row = conn.execute("SELECT metadata FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
             if row is not None:
@@ -330,9 +299,7 @@ class Catalog:
             f"FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE c.chunk_id IN ({marks})",
             chunk_ids,
         ).fetchall()
-        return {
-            r[0]: StoredChunk(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], json.loads(r[9])) for r in rows
-        }
+        return {r[0]: stored_chunk(r) for r in rows}
 
     def document_chunks(self, doc_id: str) -> list[StoredChunk]:
         """Every chunk of one document, in reading order."""
@@ -350,3 +317,35 @@ class Catalog:
         docs = self._conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
         chunks = self._conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
         return {"documents": docs, "chunks": chunks}
+
+
+class _ClaimFiles:
+    """Open claims files of this process. Closing any descriptor of a file drops every record lock the process
+    holds on it, so a file stays open while any claim on it is held, and is closed after the last one."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open: dict[str, list[int]] = {}  # path → [descriptor, claims held]
+        self._keys: dict[tuple[str, int], threading.Lock] = {}
+
+    @contextmanager
+    def held(self, path: str, key: int) -> Iterator[int]:
+        with self._lock:
+            guard = self._keys.setdefault((path, key), threading.Lock())
+        with guard:
+            with self._lock:
+                entry = self._open.setdefault(path, [-1, 0])
+                if entry[1] == 0:
+                    entry[0] = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+                entry[1] += 1
+            try:
+                yield entry[0]
+            finally:
+                with self._lock:
+                    entry[1] -= 1
+                    if entry[1] == 0:
+                        os.close(entry[0])
+                        del self._open[path]
+
+
+_CLAIMS = _ClaimFiles()

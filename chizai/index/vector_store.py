@@ -103,6 +103,18 @@ class VectorStore:
                 return ids
             offset += len(batch)
 
+    def documents_of(self, ids: Sequence[str]) -> dict[str, str]:
+        """Chunk id → the doc_id in its metadata."""
+        found: dict[str, str] = {}
+        for start in range(0, len(ids), 1000):
+            got = self._call("get", ids=list(ids[start : start + 1000]), include=["metadatas"])
+            found.update({i: str((m or {}).get("doc_id", "")) for i, m in zip(got["ids"], got["metadatas"], strict=True)})
+        return found
+
+    def ids_of(self, doc_id: str) -> set[str]:
+        """Every vector id of one document."""
+        return set(self._call("get", where={"doc_id": doc_id}, include=[])["ids"])
+
     def count(self) -> int:
         return int(self._call("count"))
 

@@ -4,6 +4,9 @@ them, Playwright driving Debian's Chromium at the two screens people use, 1366×
 The index and the advisors are made with the command lines an operator uses (``python -m ingest``,
 ``python -m assistant.tickets create-advisor``), in a temporary data dir. Each step of a flow saves a screenshot
 under ``test-artifacts/<flow>-<screen>-NN-<step>.png`` (gitignored), and a failing flow saves ``…-failure.png``.
+
+Also the servers the other end-to-end suites share: one throw-away PostgreSQL cluster per test session (each test
+makes its own database in it), and a ``chroma run`` server per module that asks for one (tests/servers.py).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from assistant.tickets import TicketStore
 from tests.assistant.ui.ui_index import ADVISOR, ADVISOR_PASSWORD, BROKEN, make_corpus, ui_env
 from tests.conftest import REPO
 from tests.e2e.browser import TIMEOUT_MS
+from tests.servers import CHROMA, ChromaServer, PgServer, pg_unavailable, running_pg
 from tests.streamlit_server import free_port, streamlit_server
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -133,3 +137,25 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # type
     if report.when == "call":
         item.rep_call_failed = report.failed  # type: ignore[attr-defined]
     return report
+
+
+@pytest.fixture(scope="session")
+def pg() -> Iterator[PgServer]:
+    reason = pg_unavailable()
+    if reason:
+        pytest.skip(reason)
+    from assistant.tickets.db import dispose_all
+
+    with running_pg() as server:
+        yield server
+        dispose_all()
+
+
+@pytest.fixture(scope="module")
+def chroma(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
+    if not CHROMA.exists():
+        pytest.skip("chroma CLI not installed")
+    server = ChromaServer(tmp_path_factory.mktemp("chroma-server"), free_port())
+    server.start()
+    yield server
+    server.stop()

@@ -2,15 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
 
 from assistant.container import build_assistant
@@ -20,60 +11,17 @@ from ingest.pipeline import Ingestor
 from tests.conftest import make_settings
 
 pytestmark = pytest.mark.e2e
-CHROMA = Path(sys.executable).with_name("chroma")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class ChromaServer:
-    def __init__(self, path: Path, port: int) -> None:
-        self.path, self.port, self.proc = path, port, None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [str(CHROMA), "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        )
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("chroma server exited at start")
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/v2/heartbeat", timeout=1)
-                return
-            except OSError:
-                time.sleep(0.3)
-        raise RuntimeError("chroma server did not start in 60 s")
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    if not CHROMA.exists():
-        pytest.skip("chroma CLI not installed")
-    srv = ChromaServer(tmp_path_factory.mktemp("chroma-server"), _free_port())
-    srv.start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture(scope="module")
-def server_settings(server, tmp_path_factory):
+def server_settings(chroma, tmp_path_factory):
     from tests.conftest import CORPUS_DOCS
 
     folder = tmp_path_factory.mktemp("server-docs")
     for name in ("trade-secret-three-requirements.md", "madrid-protocol-international-trademark.md", "j-platpat.md",
                  "dispute-warning-letter-received.md", "chiiki-dantai-shohyo.md"):
         (folder / name).write_bytes((CORPUS_DOCS / name).read_bytes())
-    settings = make_settings(tmp_path_factory.mktemp("server-data"), chroma_url=f"http://127.0.0.1:{server.port}")
+    settings = make_settings(tmp_path_factory.mktemp("server-data"), chroma_url=f"http://127.0.0.1:{chroma.port}")
     ingestor = Ingestor(settings)
     report = ingestor.run([folder])
     ingestor.close()
@@ -99,12 +47,12 @@ def test_hybrid_retrieval_against_the_server(server_settings, question, doc_id):
     assert hits[0].chunk.doc_id == doc_id
 
 
-def test_server_down_gives_a_clear_error_and_recovery_needs_no_restart(server, server_settings):
+def test_server_down_gives_a_clear_error_and_recovery_needs_no_restart(chroma, server_settings):
     assistant = build_assistant(server_settings)
     assert assistant.answer("営業秘密の3要件は？").citations
-    server.stop()
+    chroma.stop()
     with pytest.raises(VectorStoreUnavailable, match="接続できません"):
         assistant.answer("営業秘密の3要件は？")
-    server.start()
+    chroma.start()
     result = assistant.answer("営業秘密の3要件は？")
     assert result.citations and result.citations[0].doc_id == "trade-secret-three-requirements"

@@ -1,142 +1,24 @@
 """The ticket store against a real PostgreSQL server: migrations, concurrency, and a restart mid-run.
 
-The server is a throw-away cluster made with initdb/pg_ctl in a temp dir on a free 127.0.0.1 port (Debian's
-``postgresql`` package provides the binaries under /usr/lib/postgresql/*/bin). initdb refuses to run as root,
-so as root the cluster belongs to, and runs as, the ``postgres`` OS user.
+The server is the suite's throw-away cluster (``pg`` in tests/e2e/conftest.py, see tests/servers.py).
 """
 
 from __future__ import annotations
 
-import contextlib
-import glob
-import os
-import pwd
-import shutil
-import socket
-import subprocess
-import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from assistant.tickets import AdvisorAuth, TicketFilters, TicketStore
-from assistant.tickets.db import dispose_all, get_engine, head_revision, init_db
+from assistant.tickets.db import get_engine, head_revision, init_db
 from assistant.tickets.models import Base, Ticket
 from tests.assistant.tickets.stress import run_concurrent, sample_sheet
+from tests.servers import PgServer
 
 pytestmark = pytest.mark.e2e
-
-
-def _pg_bindir() -> Path | None:
-    found = glob.glob("/usr/lib/postgresql/*/bin/initdb")
-    if found:
-        newest = max(found, key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0)
-        return Path(newest).parent
-    initdb = shutil.which("initdb")
-    return Path(initdb).parent if initdb and shutil.which("pg_ctl") else None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class PgServer:
-    """A PostgreSQL cluster in a temp dir, started and stopped with pg_ctl."""
-
-    def __init__(self, bindir: Path) -> None:
-        self.bindir = bindir
-        self.as_postgres = os.geteuid() == 0
-        # As root, under /tmp itself: the postgres user must be able to reach the directory (TMPDIR may not).
-        parent = "/tmp" if self.as_postgres and os.path.isdir("/tmp") else None
-        self.base = Path(tempfile.mkdtemp(prefix="chizai-pg-", dir=parent))
-        if self.as_postgres:
-            pw = pwd.getpwnam("postgres")
-            os.chown(self.base, pw.pw_uid, pw.pw_gid)
-        self.data = self.base / "data"
-        self.log = self.base / "server.log"
-        self.port = _free_port()
-
-    def _run(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-        cmd = [str(self.bindir / args[0]), *args[1:]]
-        if self.as_postgres:
-            cmd = ["runuser", "-u", "postgres", "--", *cmd]
-        return subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=timeout)
-
-    def init(self) -> None:
-        self._run(
-            "initdb",
-            "-D",
-            str(self.data),
-            "-U",
-            "postgres",
-            "--auth=trust",
-            "-E",
-            "UTF8",
-            "--locale=C",
-            "--no-instructions",
-        )
-
-    def start(self) -> None:
-        opts = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.base} -c max_connections=200"
-        try:
-            self._run(
-                "pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", opts, "-w", "-t", "60", "start"
-            )
-        except subprocess.CalledProcessError as error:
-            log = self.log.read_text(errors="replace") if self.log.exists() else ""
-            raise RuntimeError(f"pg_ctl start failed: {error.stderr}\n{log}") from error
-
-    def stop(self, mode: str = "fast") -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "60", "stop")
-
-    def url(self, database: str = "postgres") -> str:
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
-
-    def create_database(self, name: str) -> str:
-        import psycopg
-
-        with psycopg.connect(
-            f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres", autocommit=True
-        ) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        return self.url(name)
-
-    def cleanup(self) -> None:
-        with contextlib.suppress(Exception):
-            self.stop("immediate")
-        shutil.rmtree(self.base, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-def pg() -> Iterator[PgServer]:
-    bindir = _pg_bindir()
-    if bindir is None:
-        pytest.skip(
-            "PostgreSQL server binaries not found (no /usr/lib/postgresql/*/bin/initdb); "
-            "install Debian's 'postgresql' package to run this test"
-        )
-    if os.geteuid() == 0:
-        try:
-            pwd.getpwnam("postgres")
-        except KeyError:
-            pytest.skip("running as root but there is no 'postgres' OS user to run initdb as")
-        if not shutil.which("runuser"):
-            pytest.skip("running as root but 'runuser' is missing, so initdb cannot drop root")
-    server = PgServer(bindir)
-    try:
-        server.init()
-        server.start()
-        yield server
-    finally:
-        dispose_all()
-        server.cleanup()
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """`python -m tests.ingest.ingest_victim PATH ... [--prune]`: the real ingest CLI, killed on purpose.
 
-Used by the SIGKILL tests in test_ingest_faults.py. It runs :func:`ingest.__main__.main` unchanged, with two
+Used by the SIGKILL tests in test_pipeline_faults.py (SQLite) and tests/e2e/test_ingest_postgres.py (PostgreSQL
+catalog, with ``CHIZAI_INDEX_URL`` set). It runs :func:`ingest.__main__.main` unchanged, with two
 test-only changes that keep the run short and the kill points exact:
 
 * a deterministic hash embedder replaces the neural one (crash safety is about the order of the writes to
@@ -83,8 +84,12 @@ class _KillingConnection:
 
 def _install(point: str, nth: int) -> None:
     """Patch the pipeline so the process kills itself at the ``nth`` pass through ``point``."""
-    from chizai.index.catalog import Catalog
+    from chizai.index.catalog import SqliteCatalog
     from chizai.index.vector_store import VectorStore
+
+    if os.environ.get("CHIZAI_INDEX_URL"):
+        _install_postgres(point, nth)
+        return
 
     passes = {"n": 0}
 
@@ -106,22 +111,22 @@ def _install(point: str, nth: int) -> None:
     if point == "after_upsert":
         after(VectorStore, "upsert")
     elif point == "after_swap":
-        after(Catalog, "replace_document")
+        after(SqliteCatalog, "replace_document")
     elif point == "after_prune":
-        after(Catalog, "delete_document")
+        after(SqliteCatalog, "delete_document")
     elif point == "embed":
         after(HashEmbeddings, "embed_documents")
     elif point == "mid_swap":
-        original_replace = Catalog.replace_document
-        original_tx = Catalog.transaction
+        original_replace = SqliteCatalog.replace_document
+        original_tx = SqliteCatalog.transaction
         armed = {"on": False}
 
-        def replace(self: Catalog, **kwargs: Any) -> None:
+        def replace(self: SqliteCatalog, **kwargs: Any) -> None:
             armed["on"] = hit()
             original_replace(self, **kwargs)
 
         @contextmanager
-        def transaction(self: Catalog) -> Iterator[Any]:
+        def transaction(self: SqliteCatalog) -> Iterator[Any]:
             with original_tx(self) as conn:
                 # 2 deletes of the old rows, then chunk/terms inserts: die after the third new row is written,
                 # or, for a document that short, after its last statement but still before COMMIT.
@@ -129,10 +134,46 @@ def _install(point: str, nth: int) -> None:
                 if armed["on"]:
                     _die()
 
-        Catalog.replace_document = replace  # type: ignore[method-assign]
-        Catalog.transaction = transaction  # type: ignore[method-assign,assignment]
+        SqliteCatalog.replace_document = replace  # type: ignore[method-assign]
+        SqliteCatalog.transaction = transaction  # type: ignore[method-assign,assignment]
     else:
         raise SystemExit(f"unknown kill point {point!r} (expected one of {', '.join(KILL_POINTS)})")
+
+
+def _install_postgres(point: str, nth: int) -> None:
+    """The same points on the PostgreSQL catalog; mid_swap dies after the first keyword index's rows were copied
+    into the swap's transaction (old rows deleted, new chunks and term postings written, nothing committed)."""
+    from chizai.index import pg_keyword
+    from chizai.index.pg_catalog import PostgresCatalog
+    from chizai.index.vector_store import VectorStore
+
+    passes = {"n": 0}
+    targets = {"after_upsert": (VectorStore, "upsert"), "after_swap": (PostgresCatalog, "replace_document"),
+               "after_prune": (PostgresCatalog, "delete_document"), "embed": (HashEmbeddings, "embed_documents"),
+               "mid_swap": (PostgresCatalog, "replace_document")}
+    if point not in targets:
+        raise SystemExit(f"unknown kill point {point!r} (expected one of {', '.join(KILL_POINTS)})")
+    cls, name = targets[point]
+    original: Callable[..., Any] = getattr(cls, name)
+    write_postings = pg_keyword.write_postings
+    armed = {"on": False}
+
+    def dying_postings(*args: Any) -> Any:
+        result = write_postings(*args)
+        if armed["on"]:
+            _die()
+        return result
+
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        passes["n"] += 1
+        armed["on"] = point == "mid_swap" and passes["n"] == nth
+        result = original(self, *args, **kwargs)
+        if passes["n"] == nth:
+            _die()
+        return result
+
+    pg_keyword.write_postings = dying_postings  # type: ignore[assignment]
+    setattr(cls, name, wrapper)
 
 
 def main(argv: list[str]) -> int:
@@ -151,7 +192,7 @@ def main(argv: list[str]) -> int:
             return vectors
 
         HashEmbeddings.embed_documents = reporting  # type: ignore[method-assign]
-    ingest.pipeline.get_embedder = lambda name, threads=2: embedder  # type: ignore[assignment]
+    ingest.pipeline.build_embedder = lambda settings: embedder  # type: ignore[assignment]
     kill_at = os.environ.get("CHIZAI_KILL_AT")
     if kill_at:
         point, _, nth = kill_at.partition(":")

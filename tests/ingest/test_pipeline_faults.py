@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from chizai.index.catalog import Catalog
+from chizai.index.catalog import SqliteCatalog
 from chizai.settings import Settings
 from chizai.text.tokenizer import get_tokenizer
 from ingest.chunker import chunk_document
@@ -92,7 +92,7 @@ def served_versions(settings: Settings, versions: dict[str, dict[str, Version]])
     allowed: they are never served and the next run deletes them.
     """
     vectors = chroma_rows(settings)
-    catalog = Catalog(settings.manifest_path, readonly=True)
+    catalog = SqliteCatalog(settings.manifest_path, readonly=True)
     conn = catalog._conn
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -136,8 +136,9 @@ def served_versions(settings: Settings, versions: dict[str, dict[str, Version]])
 class Victim:
     """Runs the ingest CLI in a child process, optionally killing it."""
 
-    def __init__(self, src: Path, data: Path, tmp: Path) -> None:
+    def __init__(self, src: Path, data: Path, tmp: Path, env: dict[str, str] | None = None) -> None:
         self.src, self.data, self.tmp = src, data, tmp
+        self.extra_env = env or {}  # e.g. the PostgreSQL catalog and the Chroma server to write to
         self.log: list[str] = []
 
     def env(self, **extra: str) -> dict[str, str]:
@@ -146,8 +147,17 @@ class Victim:
             "CHIZAI_EMBED_DELAY": str(EMBED_DELAY),
             "PATH": "/usr/bin:/bin",
             "PYTHONPATH": str(REPO),
+            **self.extra_env,
             **extra,
         }
+
+    def start(self, *args: str, **extra: str) -> subprocess.Popen[bytes]:
+        """A run in the background (its own process group; output appended to worker.log)."""
+        with (self.tmp / "worker.log").open("ab") as log:
+            return subprocess.Popen(
+                [sys.executable, "-m", "tests.ingest.ingest_victim", str(self.src), *args],
+                env=self.env(**extra), cwd=self.tmp, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )
 
     def run(self, *args: str, kill_at: str | None = None) -> subprocess.CompletedProcess[str]:
         extra = {"CHIZAI_KILL_AT": kill_at} if kill_at else {}
@@ -169,14 +179,7 @@ class Victim:
     def kill_after(self, documents: int, *args: str) -> int:
         """Start a run and SIGKILL it from outside once ``documents`` documents were embedded, plus a random pause."""
         progress = self.tmp / f"progress-{time.monotonic_ns()}"
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.ingest.ingest_victim", str(self.src), *args],
-            env=self.env(CHIZAI_PROGRESS_FILE=str(progress)),
-            cwd=self.tmp,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        proc = self.start(*args, CHIZAI_PROGRESS_FILE=str(progress))
         deadline = time.monotonic() + 90
         while proc.poll() is None and time.monotonic() < deadline:
             if progress.exists() and len(progress.read_text().splitlines()) >= documents:
@@ -275,7 +278,7 @@ def test_sigkill_at_random_points_never_serves_a_partial_document(tmp_path: Path
     assert final.returncode == 0, final.stderr[-2000:]
     served = served_versions(settings, versions)
     assert all(served[d] == "new" for d in changed) and all(served[d] == "old" for d in untouched)
-    catalog = Catalog(settings.manifest_path, readonly=True)
+    catalog = SqliteCatalog(settings.manifest_path, readonly=True)
     assert set(chroma_rows(settings)) == catalog.chunk_ids(), "vectors left behind by the killed runs"
     catalog.close()
     print(f"\nseed {SEED}: {'; '.join(victim.log)} ({time.monotonic() - started:.1f}s)")

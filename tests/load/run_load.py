@@ -450,7 +450,7 @@ def classify_answer(run: Run) -> str:
 
 @dataclass
 class Context:
-    port: int
+    ports: tuple[int, ...]  # user n talks to ports[n % len(ports)]: users split across the instances
     budget: Budget
     rng: random.Random
     think: tuple[float, float]
@@ -472,7 +472,7 @@ async def user(
     try:
         if not ctx.budget.take():
             return
-        async with Session(ctx.port, ctx.timeout) as s:
+        async with Session(ctx.ports[n % len(ctx.ports)], ctx.timeout) as s:
             ctx.opened += 1
             ctx.live += 1
             ctx.peak_live = max(ctx.peak_live, ctx.live)
@@ -542,18 +542,20 @@ async def sample_forever(stats: ProcStats, series: list[dict[str, float]], t0: f
         await asyncio.sleep(every)
 
 
-async def drive(args: argparse.Namespace, port: int, stats: ProcStats, log: Any) -> dict[str, Any]:
+async def drive(args: argparse.Namespace, port: int | tuple[int, ...], stats: ProcStats, log: Any) -> dict[str, Any]:
+    ports = port if isinstance(port, tuple) else (port,)
     t0 = time.monotonic()
     series: list[dict[str, float]] = []
     sampler = asyncio.create_task(sample_forever(stats, series, t0, 0.5))
     rng = random.Random(args.seed)
     budget = Budget(args.max_requests, t0 + args.max_seconds)
-    ctx = Context(port, budget, rng, (args.think_min, args.think_max), args.request_timeout, args.max_turns)
+    ctx = Context(ports, budget, rng, (args.think_min, args.think_max), args.request_timeout, args.max_turns)
 
     # Warm-up: the first run of the app loads the embedder and opens the index (once per process).
-    warm = Context(port, Budget(10, t0 + args.max_seconds), rng, (0, 0), args.request_timeout, 1)
+    warm = Context(ports, Budget(10 * len(ports), t0 + args.max_seconds), rng, (0, 0), args.request_timeout, 1)
     w0 = time.perf_counter()
-    await user(warm, 0, 0, CONVERSATIONS[0], False, 0)
+    for n in range(len(ports)):  # every instance loads its models once
+        await user(warm, 0, n, CONVERSATIONS[0], False, 0)
     warmup_s = time.perf_counter() - w0
     warm_errors = [s for s in warm.samples if s.outcome.startswith("error")]
     if warm_errors:
@@ -807,6 +809,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--port", type=int, default=0, help="server port on 127.0.0.1 (default: a free one)")
     p.add_argument("--results-dir", type=Path, default=RESULTS)
     p.add_argument("--quiet", action="store_true")
+    p.add_argument("--two-instances", action="store_true",
+                   help="one and then two app instances on PostgreSQL + a Chroma server, side by side (tests/load/instances.py)")
+    p.add_argument("--corpus", type=Path, help="with --two-instances: ingest this folder instead of the shipped corpus")
     args = p.parse_args(argv)
     if (
         args.users < 1
@@ -827,6 +832,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"[load {time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
     command = shlex.join([Path(sys.executable).name, "-m", "tests.load.run_load", *(argv or sys.argv[1:])])
+    if args.two_instances:
+        from tests.load import instances
+
+        return instances.main(args, command, log)
     load_before = [round(x, 2) for x in os.getloadavg()]
     with tempfile.TemporaryDirectory(prefix="chizai-load-") as tmp:
         work = Path(tmp)

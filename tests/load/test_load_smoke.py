@@ -14,7 +14,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from assistant.messages import DISCLAIMER, REFUSALS
 from assistant.ui.pages.chat import ERROR_JA, RATE_LIMIT_JA
-from tests.load import run_load
+from tests.load import instances, run_load
 
 
 def test_percentile_is_nearest_rank():
@@ -91,3 +91,34 @@ def test_two_users_two_turns_against_a_real_server(tmp_path):
     assert report["latency_s"]["answer"]["p50"] > 0 and report["throughput_answers_per_s"] > 0
     assert report["rss_mb"]["peak"] > 100 and report["waves"][0]["fds"] > 0
     assert "answers/s" in (tmp_path / "latest.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.e2e
+def test_two_instance_mode_against_real_servers(tmp_path, small_corpus):
+    from tests.servers import CHROMA, pg_unavailable
+
+    if pg_unavailable() or not CHROMA.exists():
+        pytest.skip(pg_unavailable() or "chroma CLI not installed")
+    code = run_load.main(
+        [
+            "--two-instances", "--corpus", str(small_corpus), "--users", "2", "--waves", "1", "--max-turns", "1",
+            "--handoff-every", "2", "--think-min", "0", "--think-max", "0", "--ramp", "0", "--settle", "0.5",
+            "--max-seconds", "120", "--results-dir", str(tmp_path), "--quiet",
+        ]
+    )  # fmt: skip
+    reports = json.loads((tmp_path / "instances.json").read_text(encoding="utf-8"))
+    assert [r["instances"] for r in reports] == [1, 2]
+    for r in reports:
+        assert r["errors"]["count"] == 0, r["errors"]
+        assert r["answers"] == 2 and r["tickets"]["confirmed"] == 1 and not r["tickets"]["missing"]
+    assert reports[1]["waves"][0]["threads"] > reports[0]["waves"][0]["threads"]  # two servers' figures, summed
+    assert code == 0
+    assert "answers/s" in (tmp_path / "instances.md").read_text(encoding="utf-8")
+
+
+def test_summed_stats_add_up_processes():
+    import os
+
+    one = run_load.ProcStats(os.getpid()).sample()
+    both = instances.SummedStats([os.getpid(), os.getpid()]).sample()
+    assert both["threads"] == 2 * one["threads"] and both["rss_mb"] > 1.5 * one["rss_mb"]

@@ -9,7 +9,6 @@ runs :class:`ingest.pipeline.Ingestor` in this process, one run at a time, and r
 from __future__ import annotations
 
 import logging
-import sqlite3
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +17,8 @@ import streamlit as st
 from assistant.tickets.models import JST
 from assistant.ui import navigation, resources
 from assistant.ui.safe_text import escape_label
-from chizai.index.catalog import Catalog, IndexMismatchError
+from chizai.index.catalog_base import IndexMismatchError
+from chizai.index.catalogs import open_catalog
 from chizai.index.embedders import EmbedderError
 from chizai.index.vector_store import VectorStoreUnavailable
 from ingest.pipeline import Ingestor, IngestReport, default_paths
@@ -32,10 +32,13 @@ def when(ts: float | None) -> str:
 
 
 def read_catalog() -> dict[str, Any] | None:
-    path = resources.settings().manifest_path
-    if not path.exists():
+    try:
+        catalog = open_catalog(resources.settings(), readonly=True)
+    except FileNotFoundError:
         return None
-    catalog = Catalog(path, readonly=True)
+    except Exception as exc:  # noqa: BLE001 - PostgreSQL unreachable: the page says there is nothing to show
+        log.warning("catalog unavailable: %s", type(exc).__name__)
+        return None
     try:
         return {
             "counts": catalog.counts(),
@@ -43,8 +46,8 @@ def read_catalog() -> dict[str, Any] | None:
             "problems": catalog.problems(),
             "last_run": catalog.last_run(),
         }
-    except sqlite3.Error as exc:
-        log.warning("catalog unreadable: %s", exc)
+    except Exception as exc:  # noqa: BLE001 - sqlite3 or psycopg errors alike
+        log.warning("catalog unreadable: %s", type(exc).__name__)
         return None
     finally:
         catalog.close()

@@ -11,7 +11,7 @@ from assistant.answer.engines.base import Passage
 from assistant.answer.stream_gate import SentenceGate
 from assistant.answer.verify import AnswerCheck, verify_answer
 from assistant.retrieval.hybrid import Hit
-from chizai.index.catalog import StoredChunk
+from chizai.index.catalog_base import StoredChunk
 
 
 def _passage(n: int, text: str) -> Passage:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from assistant.answer.engines.base import Passage
 from assistant.answer.verify import question_payloads, verify_answer
 from assistant.retrieval.hybrid import Hit
-from chizai.index.catalog import StoredChunk
+from chizai.index.catalog_base import StoredChunk
 
 P1 = (
     "営業秘密として保護されるには、秘密管理性、有用性、非公知性の3つの要件を満たす必要があります。"

@@ -15,8 +15,8 @@ from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 
-from assistant.tickets.retry import RetryPolicy
 from assistant.tickets.store import TicketStore
+from chizai.retry import RetryPolicy
 
 WINDOWS = ("inpit-chizai-portal", "jpo-ip-hotline", "chamber-local", "bengoshi-kai")
 URGENCIES = ("high", "medium", "low")

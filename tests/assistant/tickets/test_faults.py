@@ -21,8 +21,8 @@ from assistant.tickets import TicketStore
 from assistant.tickets import db as tickets_db
 from assistant.tickets.db import dispose_all, get_engine
 from assistant.tickets.models import AuditEvent, Feedback, Ticket
-from assistant.tickets.retry import RetryPolicy
 from assistant.tickets.store import TicketStoreUnavailable
+from chizai.retry import RetryPolicy
 
 PHONE = "090-8765-4321"
 

@@ -14,7 +14,7 @@ from assistant.tickets import TicketStore
 from assistant.tickets.__main__ import main
 from assistant.tickets.db import dispose_all, get_engine, head_revision, init_db
 from assistant.tickets.models import AuditEvent, Feedback, Ticket, TicketNote
-from assistant.tickets.retry import RetryPolicy
+from chizai.retry import RetryPolicy
 from chizai.settings import get_settings
 from tests.assistant.tickets.clock import StillClock
 

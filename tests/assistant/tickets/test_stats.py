@@ -10,8 +10,8 @@ import pytest
 
 from assistant.tickets import TicketStore
 from assistant.tickets.db import dispose_all
-from assistant.tickets.retry import RetryPolicy
 from assistant.tickets.stats import first_response
+from chizai.retry import RetryPolicy
 from tests.assistant.tickets.clock import StillClock
 
 START = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)

@@ -26,7 +26,7 @@ from assistant.tickets import (
 )
 from assistant.tickets.db import dispose_all, get_engine, head_revision, init_db
 from assistant.tickets.models import STATUS_LABELS, Base, Ticket, normalize_status
-from assistant.tickets.retry import RetryPolicy, is_transient
+from chizai.retry import RetryPolicy, is_transient
 
 FAST = RetryPolicy(attempts=5, base_delay=0.001, max_delay=0.01)
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import os
 import threading
 
-from chizai.index.catalog import Catalog
+from chizai.index.catalog import SqliteCatalog
+from tests.chizai.index.claims import check_claims
 
 
 def _fds() -> int:
@@ -19,8 +20,8 @@ def _fds() -> int:
 
 def test_connections_of_finished_threads_are_closed(tmp_path):
     path = tmp_path / "manifest.sqlite3"
-    Catalog(path).close()  # creates the schema
-    catalog = Catalog(path, readonly=True)
+    SqliteCatalog(path).close()  # creates the schema
+    catalog = SqliteCatalog(path, readonly=True)
     results: list[int] = []
 
     def one_rerun() -> None:
@@ -44,8 +45,8 @@ def test_connections_of_finished_threads_are_closed(tmp_path):
 
 def test_live_threads_keep_their_connection(tmp_path):
     path = tmp_path / "manifest.sqlite3"
-    Catalog(path).close()
-    catalog = Catalog(path, readonly=True)
+    SqliteCatalog(path).close()
+    catalog = SqliteCatalog(path, readonly=True)
     ready, done = threading.Event(), threading.Event()
     seen: list[object] = []
 
@@ -71,11 +72,11 @@ def test_live_threads_keep_their_connection(tmp_path):
 
 def test_an_index_without_the_bigram_leg_gets_it_from_its_chunks(tmp_path) -> None:
     """Schema 1 indexes (before the bigram leg) are upgraded on open, without re-embedding anything."""
-    from chizai.index.catalog import Catalog
+    from chizai.index.catalog import SqliteCatalog
     from chizai.index.model import Chunk, Section
 
     path = tmp_path / "manifest.sqlite3"
-    catalog = Catalog(path)
+    catalog = SqliteCatalog(path)
     chunk = Chunk("c1", "doc", "マドプロで国際登録を出願する", 0, Section("マドプロで国際登録を出願する"), {})
     catalog.replace_document(doc_id="doc", source="d.md", path="d.md", content_hash="h", title="国際出願",
                              metadata={"keywords": ["マドリッド"]}, pages_total=1, chunks=[chunk], terms=[["マドプロ"]])
@@ -83,6 +84,15 @@ def test_an_index_without_the_bigram_leg_gets_it_from_its_chunks(tmp_path) -> No
         conn.execute("DROP TABLE chunk_bigrams")
         conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema', '1')")
     catalog.close()
-    upgraded = Catalog(path, readonly=True)
+    upgraded = SqliteCatalog(path, readonly=True)
     assert upgraded.keyword_search(["マド", "ドプ", "プロ"], 5, table="chunk_bigrams")[0][0] == "c1"
     assert upgraded.get_meta("schema") == "2"
+
+
+
+def test_claims_serialise_threads_and_processes_and_die_with_their_process(tmp_path) -> None:
+    """Two ingest workers on one SQLite index take turns per document; a killed worker's claim is released."""
+    path = tmp_path / "manifest.sqlite3"
+    catalog = SqliteCatalog(path)
+    check_claims(catalog, f"from pathlib import Path\nfrom chizai.index.catalog import SqliteCatalog\nc = SqliteCatalog(Path({str(path)!r}))")
+    catalog.close()

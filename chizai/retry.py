@@ -1,9 +1,11 @@
 """Retrying transactions that failed for reasons that go away by themselves.
 
-A submitted consultation must not be lost because another process held the SQLite write lock for a moment, or
-because PostgreSQL was restarted or aborted a transaction for serialisation. Only such transient errors are
-retried (with exponential backoff and jitter); a constraint violation or a bug surfaces immediately.
-Retrying is safe only for idempotent work, which is why ticket creation carries an idempotency key.
+A submitted consultation must not be lost, and a question must not fail, because another process held the SQLite
+write lock for a moment, or because PostgreSQL was restarted or aborted a transaction for serialisation. Only such
+transient errors are retried (with exponential backoff and jitter); a constraint violation or a bug surfaces
+immediately. Retrying is safe only for idempotent work: ticket creation carries an idempotency key, catalog reads
+change nothing, and a catalog swap deletes and re-inserts a document's rows as a whole. Shared by the ticket desk
+and the PostgreSQL catalog.
 """
 
 from __future__ import annotations
