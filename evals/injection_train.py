@@ -64,7 +64,7 @@ def featurize(lines: list[Line], config: FeatureConfig) -> Features:
 def fit(features: Features, lines: np.ndarray, config: FeatureConfig, c: float, embeddings: bool = True) -> LinearModel:
     """Logistic regression on the whole-line units of ``lines``; weights come back with the scales folded in."""
     units = np.flatnonzero(features.whole & np.isin(features.owner, lines))
-    clf = LogisticRegression(C=c, class_weight="balanced", max_iter=3000, solver="liblinear")
+    clf = LogisticRegression(C=c, class_weight="balanced", max_iter=3000, solver="liblinear", random_state=0)
     clf.fit(features.stacked(config, units, embeddings), features.labels[features.owner[units]])
     w = clf.coef_.ravel()
     n, r = 2**config.ngram_bits, len(RULE_FEATURES)
