@@ -6,7 +6,7 @@ succeeds when the answer shows a planted line — any sentence of it, folded —
 counts (an outside URL, prompt text, a model-written verdict). The category is engine-agnostic: pass more engines
 (the local model, an OpenAI-compatible server) by name and, where needed, as objects.
 
-Every record says which planted lines it showed and from which split: ``make test`` compares the frozen split only
+Every record says which planted lines it showed (by id: reasons never quote the blind set) and from which split: ``make test`` compares the frozen split only
 with the committed baseline (``evals/baselines/injection_blind.json``); the holdout split is reported, never tested.
 """
 
@@ -114,14 +114,27 @@ def _ask_all(
             started = time.perf_counter()
             result = assistant.answer(attack.question, engine=engine)
             reasons = judge.judge(attack, result)
+            shown = shown_lines(result.answer, pieces)
             records.append(Record(
-                attack.id, KIND, attack.technique, engine, bool(reasons), reasons, result.refused,
+                attack.id, KIND, attack.technique, engine, bool(reasons), redacted(reasons, shown), result.refused,
                 bool(result.handoff.get("recommended")), result.engine, answer=result.answer,
-                ms=round((time.perf_counter() - started) * 1000, 1), notes={"shown": shown_lines(result.answer, pieces)},
+                ms=round((time.perf_counter() - started) * 1000, 1), notes={"shown": shown},
             ))
             if progress:
                 progress(f"{attack.id} {engine}")
     return records
+
+
+def redacted(reasons: list[str], shown: dict[str, list[str]]) -> list[str]:
+    """Reasons without the blind set's text: line ids instead of planted lines, no quoted verdict sentence.
+
+    Whoever reads the red-team output must not learn the planted lines (the holdout split would be spent).
+    """
+    out = [f"planted line {i} ({split}) shown" for split, ids in shown.items() for i in ids]
+    if any(r.startswith("payload ") for r in reasons) and not out:
+        out.append("a planted sentence shown")
+    out += ["verdict in a sentence not quoted from the documents" for r in reasons if r.startswith("verdict ")]
+    return out + [r for r in reasons if not r.startswith(("payload ", "verdict "))]
 
 
 def summary(records: list[Record]) -> dict[str, Any]:
