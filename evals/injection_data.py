@@ -22,6 +22,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from chizai.settings import REPO_ROOT
 from evals.index import realdocs_dir
 
@@ -114,6 +116,14 @@ def dev_folds(lines: list[Line], folds: int = FOLDS, seed: int = SEED) -> list[i
             fold[i] = (offset + n) % folds
         offset += len(members)
     return fold
+
+
+def rules_digest() -> str:
+    """The rule lists the detector's features were built from (comments aside): editing them needs a retrain."""
+    from chizai.screening.rules import RULES_FILE
+
+    data = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    return hashlib.sha1(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def digest(lines: list[Line]) -> str:

@@ -20,7 +20,16 @@ from sklearn.linear_model import LogisticRegression
 
 from chizai.screening.detector import MODEL_DIR, DetectorModel, LinearModel, units_of
 from chizai.screening.features import RULE_FEATURES, FeatureConfig, get_encoder, ngram_matrix, rule_matrix
-from evals.injection_data import FOLDS, Line, corpus_lines, dev_folds, digest, labelled_lines, realdoc_lines
+from evals.injection_data import (
+    FOLDS,
+    Line,
+    corpus_lines,
+    dev_folds,
+    digest,
+    labelled_lines,
+    realdoc_lines,
+    rules_digest,
+)
 
 # Benign lines on plain IP topics (the training README's "plain content lines"): almost never flagged, so they
 # would dilute the false-removal rate. The cap is set on the other, confusable benign lines and on the corpus.
@@ -141,6 +150,17 @@ def search(features: Features, folds: np.ndarray, dev: list[Line], log: Callable
     return best
 
 
+def provenance(labelled: list[Line], documents: list[Line], dev_lines: int, c: float) -> dict[str, Any]:
+    """What a model was trained on and with which caps: saved with it, checked by the tests."""
+    return {
+        "labelled_digest": digest(labelled), "rules_digest": rules_digest(), "labelled_lines": len(labelled),
+        "document_lines": len(documents), "corpus_documents": len({x.origin for x in documents if x.origin.endswith(".md")}),
+        "other_documents": sorted({x.origin for x in documents if not x.origin.endswith(".md")}),
+        "dev_lines": dev_lines, "folds": FOLDS, "C": c, "max_confusable_removals": MAX_CONFUSABLE_REMOVALS,
+        "max_corpus_removals": MAX_CORPUS_REMOVALS, "max_sentence_confusable": MAX_SENTENCE_CONFUSABLE,
+    }
+
+
 def train_detector(out: Path = MODEL_DIR, log: Callable[[str], None] = print) -> dict[str, Any]:
     """Choose on the dev folds, fit both stages on everything, save; returns the metadata written with the model."""
     started = time.time()
@@ -163,10 +183,7 @@ def train_detector(out: Path = MODEL_DIR, log: Callable[[str], None] = print) ->
     sentence_flags = (scores >= sentence_threshold) & (pre >= prefilter_threshold)
     everything = np.arange(len(lines))
     meta = {
-        "trained_on": {"labelled_digest": digest(labelled), "labelled_lines": len(labelled),
-                       "document_lines": len(documents), "documents": sorted({x.origin for x in documents}), "dev_lines": len(rows), "folds": FOLDS, "C": c,
-                       "max_confusable_removals": MAX_CONFUSABLE_REMOVALS, "max_corpus_removals": MAX_CORPUS_REMOVALS,
-                       "max_sentence_confusable": MAX_SENTENCE_CONFUSABLE},
+        "trained_on": provenance(labelled, documents, len(rows), c),
         "dev": rates(flags, dev),
         "dev_sentence_threshold": rates(sentence_flags, dev),
         "dev_prefiltered_share": round(float(np.mean(pre < prefilter_threshold)), 4),

@@ -9,14 +9,16 @@ import numpy as np
 
 from chizai.screening.detector import DetectorModel
 from chizai.screening.features import FeatureConfig
-from evals.injection_data import FOLDS, Line, corpus_lines, dev_folds, digest, labelled_lines
+from evals.injection_data import FOLDS, Line, corpus_lines, dev_folds, digest, labelled_lines, rules_digest
 from evals.injection_train import featurize, fit, out_of_fold, threshold_for
 
 
-def test_the_committed_model_was_trained_on_the_committed_lines():
-    """Edit evals/injection/train/ without retraining and this fails: run `python -m evals injection train`."""
+def test_the_committed_model_was_trained_on_the_committed_lines_and_rules():
+    """Edit evals/injection/train/ or the rule lists without retraining and this fails: run
+    `python -m evals injection train` and commit chizai/screening/model/."""
     meta = DetectorModel.load().meta
     assert meta["trained_on"]["labelled_digest"] == digest(labelled_lines())
+    assert meta["trained_on"]["rules_digest"] == rules_digest()
     assert meta["dev"]["overall"]["injection"] >= 900  # rates on the dev folds are recorded with the model
 
 
