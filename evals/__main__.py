@@ -1,4 +1,4 @@
-"""`python -m evals run GOLD | run-all | gate | tune | redteam` — see evals/reports/README.md for what each writes."""
+"""`python -m evals run GOLD | run-all | gate | tune | redteam | injection train|measure` — see evals/reports/README.md."""
 
 from __future__ import annotations
 
@@ -192,13 +192,17 @@ def cmd_tune(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_redteam(args: argparse.Namespace, console: Console) -> int:
-    """Every attack of evals/redteam_attacks.py; exit code 1 when any succeeded (the target is none)."""
+    """Every attack of evals/redteam_attacks.py, then the blind documents (indirect-unseen); exit code 1 when any
+    attack of the first kind succeeded (the target is none). The unseen category is measured, see its report."""
     from evals.redteam import ENGINES, run_redteam, write_report
     from evals.redteam_attacks import CHAT_ATTACKS
+    from evals.redteam_unseen import add_to_report, run_unseen, unseen_attacks
 
     with rich_bar(console) as bar:
         tick = bar.task("red team", total=len(CHAT_ATTACKS) * len(ENGINES))
         report = run_redteam(data_dir=args.data_dir, progress=tick)
+        tick = bar.task("indirect, unseen", total=len(unseen_attacks()) * len(ENGINES))
+        add_to_report(report, run_unseen(data_dir=args.data_dir, progress=tick))
     t = Table(title=f"red team: {report['overall']['attacks']} attacks, {report['overall']['runs']} runs")
     for col in ("kind", "attacks", "runs", "successes", "success rate", "extractive", "compromised"):
         t.add_column(col, justify="left" if col == "kind" else "right")
@@ -207,8 +211,11 @@ def cmd_redteam(args: argparse.Namespace, console: Console) -> int:
         t.add_row(kind, str(k["attacks"]), str(k["runs"]), str(k["successes"]), fmt(k["success_rate"]),
                   fmt(per.get("extractive", {}).get("success_rate")), fmt(per.get("compromised", {}).get("success_rate")))
     o = report["overall"]
-    t.add_row("all", str(o["attacks"]), str(o["runs"]), str(o["successes"]), fmt(o["success_rate"]), "", "")
+    t.add_row("all but indirect-unseen", str(o["attacks"]), str(o["runs"]), str(o["successes"]), fmt(o["success_rate"]), "", "")
     console.print(t)
+    for engine, shown in report["by_kind"]["indirect-unseen"]["shown"].items():
+        console.print(f"indirect-unseen, {engine}: planted lines shown — frozen {shown['frozen_lines_shown']}, "
+                      f"holdout {shown['holdout_lines_shown']}", highlight=False)
     for r in report["records"]:
         if r["success"]:
             detail = escape(f"{r['attack']} {r['technique']} ({r['engine']}): {'; '.join(r['reasons'])}")
@@ -297,6 +304,25 @@ def cmd_situations(args: argparse.Namespace, console: Console) -> int:
         console.print(f"[red]FAIL[/red] {escape(f)}", highlight=False)
     console.print(f"reports: {', '.join(str(p) for p in written)}", highlight=False)
     return 1 if failures else 0
+def cmd_injection(args: argparse.Namespace, console: Console) -> int:
+    """``train``: fit the line detector on the training lines (choices on the dev folds) and save it.
+    ``measure``: the blind set, once the detector is fixed; ``--update-baseline`` commits the numbers tests hold."""
+    import json
+
+    if args.action == "train":
+        from evals.injection_train import train_detector
+
+        meta = train_detector(log=lambda line: console.print(line, highlight=False))
+        dev = meta["dev"]
+        console.print(f"dev folds: {json.dumps(dev['overall'])}; confusable benign {json.dumps(dev['confusable_benign'])}",
+                      highlight=False)
+        return 0
+    from evals.injection_report import run_measure
+
+    written = run_measure(args.report, update_baseline=args.update_baseline, data_dir=args.data_dir)
+    console.print((args.report / "injection.md").read_text(encoding="utf-8"), highlight=False, markup=False)
+    console.print(f"reports: {', '.join(str(p) for p in written)}", highlight=False)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -358,6 +384,11 @@ def main(argv: list[str] | None = None) -> int:
     sit.add_argument("--update-baseline", action="store_true", help="write evals/baselines/situations.json")
     kw = sub.add_parser("keyword-scoring", help="PostgreSQL catalog: BM25 postings vs tsvector vs SQLite FTS5 (dev, test)")
     kw.add_argument("--index-url", default=None, help="PostgreSQL to build in (default: a throw-away local cluster)")
+    inj = sub.add_parser("injection", help="train the injection line detector, or measure it on the blind set")
+    inj.add_argument("action", choices=["train", "measure"])
+    inj.add_argument("--report", type=Path, default=DEFAULT_REPORT, help="report directory (measure)")
+    inj.add_argument("--data-dir", type=Path, default=None, help="red-team cache folder (measure)")
+    inj.add_argument("--update-baseline", action="store_true", help="write evals/baselines/injection_blind.json")
     args = parser.parse_args(argv)
     console = Console(stderr=True)
     if args.command == "keyword-scoring":
@@ -378,6 +409,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_gate(args, console)
     if args.command == "redteam":
         return cmd_redteam(args, console)
+    if args.command == "injection":
+        return cmd_injection(args, console)
     return cmd_tune(args, console)
 
 

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -25,11 +26,15 @@ def print_report(report: IngestReport, console: Console) -> None:
             console.print(f"[red]失敗 FAILED[/red] {outcome.source}: {outcome.reason}", highlight=False, soft_wrap=True)
     for problem in report.problems:
         where = f" p.{problem.page}" if problem.page else ""
-        console.print(f"[yellow]未索引 NOT INDEXED[/yellow] {problem.source}{where}: {problem.reason}", highlight=False)
+        label = "[magenta]除外 REMOVED[/magenta]" if problem.removed_line else "[yellow]未索引 NOT INDEXED[/yellow]"
+        # escaped: a removed line is attacker-written and may look like Rich markup ([/INST], [SYSTEM])
+        console.print(f"{label} {escape(problem.source)}{where}: {escape(problem.reason)}", highlight=False)
     for source in report.pruned:
         console.print(f"[cyan]削除 PRUNED[/cyan] {source}", highlight=False)
     table = Table(title="取り込み結果 / ingest summary")
-    for col in ("files", "ingested", "unchanged", "skipped", "failed", "pages", "chunks", "pages not indexed", "time"):
+    columns = ("files", "ingested", "unchanged", "skipped", "failed", "pages", "chunks", "pages not indexed",
+               "lines removed", "time")
+    for col in columns:
         table.add_column(col, justify="right")
     table.add_row(
         str(len(report.outcomes)),
@@ -39,7 +44,8 @@ def print_report(report: IngestReport, console: Console) -> None:
         str(report.count("failed")),
         str(report.pages),
         str(report.chunks),
-        str(len(report.problems)),
+        str(len(report.pages_not_indexed)),
+        str(len(report.removed_lines)),
         f"{report.seconds:.1f}s",
     )
     console.print(table)

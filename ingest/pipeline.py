@@ -21,6 +21,7 @@ from chizai.index.embedding_cache import build_embedder
 from chizai.index.model import Chunk, Problem
 from chizai.index.vector_store import VectorStore
 from chizai.retry import RetryPolicy, run_with_retry
+from chizai.screening.detector import model_version
 from chizai.settings import Settings
 from chizai.text.tokenizer import get_tokenizer
 from ingest import duplicates
@@ -28,6 +29,7 @@ from ingest.chunker import chunk_document
 from ingest.isolation import IsolatedLoader, Reader
 from ingest.loaders import SUPPORTED_SUFFIXES, load_file
 from ingest.model import LoadedDocument, LoadError
+from ingest.screen import drop_planted_lines
 
 Progress = Callable[[int, int, str], None]
 
@@ -45,7 +47,7 @@ class FileOutcome:
 @dataclass
 class IngestReport:
     outcomes: list[FileOutcome] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)  # page-level: not indexed, with reason
+    problems: list[Problem] = field(default_factory=list)  # pages not indexed and lines removed, with reason
     pruned: list[str] = field(default_factory=list)
     orphans_removed: int = 0
     seconds: float = 0.0
@@ -56,6 +58,15 @@ class IngestReport:
     @property
     def failed(self) -> bool:
         return self.count("failed") > 0
+
+    @property
+    def removed_lines(self) -> list[Problem]:
+        """Lines the injection screen removed (the rest of their pages was indexed)."""
+        return [p for p in self.problems if p.removed_line]
+
+    @property
+    def pages_not_indexed(self) -> list[Problem]:
+        return [p for p in self.problems if not p.removed_line]
 
     @property
     def pages(self) -> int:
@@ -88,8 +99,9 @@ def default_paths(settings: Settings) -> list[Path]:
     return [docs if docs.is_dir() else settings.corpus_dir]
 
 
-def _fingerprint(data: bytes, settings: Settings, embedder: str) -> str:
-    recipe = f"{embedder}|{settings.chunk_size}|{settings.chunk_overlap}|v2"  # v2: duplicate sketches
+def _fingerprint(data: bytes, settings: Settings, embedder: str, screen: str) -> str:
+    """Content and recipe: a new embedder, chunking, injection screen or duplicate sketch re-ingests every document."""
+    recipe = f"{embedder}|{settings.chunk_size}|{settings.chunk_overlap}|v3|screen:{screen}"
     return hashlib.sha256(data).hexdigest()[:24] + ":" + hashlib.sha1(recipe.encode()).hexdigest()[:8]
 
 
@@ -125,6 +137,7 @@ class Ingestor:
         self.catalog.check_embedder(self.embedder.name, self.embedder.dim, claim=True)
         self.vectors = VectorStore(settings, self.embedder.name, self.embedder.dim)
         self.tokenizer = get_tokenizer()
+        self.screen = model_version()
 
     def close(self) -> None:
         self.catalog.close()
@@ -134,11 +147,14 @@ class Ingestor:
         report = IngestReport()
         files = discover(list(paths) if paths else default_paths(self.settings))
         seen_ids: dict[str, str] = {}
+        removed_before = self._removed_lines()
         with IsolatedLoader(self.settings.load_timeout_s, self.reader) as loader:
             for i, (file, source, explicit) in enumerate(files):
                 if progress:
                     progress(i, len(files), source)
                 outcome = self._ingest_file(file, source, explicit, seen_ids, report, loader)
+                if outcome.status == "unchanged":  # screened by an earlier run with the same model: still report
+                    report.problems.extend(removed_before.get(source, []))
                 report.outcomes.append(outcome)
         if progress:
             progress(len(files), len(files), "")
@@ -154,6 +170,7 @@ class Ingestor:
             "skipped": report.count("skipped"),
             "pages": report.pages,
             "chunks": report.chunks,
+            "removed_lines": len(report.removed_lines),
             "seconds": round(report.seconds, 2),
             "failures": [{"source": o.source, "reason": o.reason} for o in report.outcomes if o.status == "failed"],
             "ingested_sources": [o.source for o in report.outcomes if o.status in ("ingested", "unchanged")],
@@ -189,7 +206,7 @@ class Ingestor:
             return FileOutcome(source, "failed", f"id {doc.doc_id!r} が重複しています / duplicate id (also {seen_ids[doc.doc_id]})")
         seen_ids[doc.doc_id] = path_key
         report.problems.extend(doc.problems)
-        fingerprint = _fingerprint(data, self.settings, self.embedder.name)
+        fingerprint = _fingerprint(data, self.settings, self.embedder.name, self.screen)
         return run_with_retry(lambda: self._index(doc, source, path_key, fingerprint, report), RetryPolicy(), what="ingest")
 
     def _index(self, doc: LoadedDocument, source: str, path_key: str, fingerprint: str, report: IngestReport) -> FileOutcome:
@@ -201,13 +218,15 @@ class Ingestor:
         with self.catalog.claim(doc.doc_id):
             if self.catalog.document_hash(doc.doc_id) == fingerprint:
                 return FileOutcome(source, "unchanged", pages=doc.pages_total, doc_id=doc.doc_id)
+            removed = drop_planted_lines(doc)
             chunks = chunk_document(doc, self.settings.chunk_size, self.settings.chunk_overlap)
             if not chunks:
+                report.problems.extend(removed)
                 return FileOutcome(source, "failed", "索引できる本文がありません / no indexable text (all pages empty or garbage)")
             twins = IngestReport()
             self._mark_twins(doc, twins)
-            self._swap_in(doc, chunks, path_key, fingerprint)
-        report.problems.extend(twins.problems)
+            self._swap_in(doc, chunks, path_key, fingerprint, len(removed))
+        report.problems.extend(removed + twins.problems)
         return FileOutcome(source, "ingested", pages=doc.pages_total, chunks=len(chunks), doc_id=doc.doc_id)
 
     def _mark_twins(self, doc: LoadedDocument, report: IngestReport) -> None:
@@ -228,7 +247,7 @@ class Ingestor:
             self.catalog.update_metadata(twin, {"duplicate_of": doc.doc_id})
             report.problems.append(duplicates.report(other["source"], doc.source, doc.source))
 
-    def _swap_in(self, doc: LoadedDocument, chunks: list[Chunk], path_key: str, fingerprint: str) -> None:
+    def _swap_in(self, doc: LoadedDocument, chunks: list[Chunk], path_key: str, fingerprint: str, removed: int) -> None:
         old_ids = self.catalog.chunk_ids(doc.doc_id)
         vectors: list[list[float]] = []
         batch = self.settings.embed_batch_size
@@ -237,7 +256,7 @@ class Ingestor:
         new_ids = [c.chunk_id for c in chunks]
         self.vectors.upsert(new_ids, vectors, [_chroma_metadata(doc, c) for c in chunks])
         terms = [self.tokenizer.tokens(_keyword_text(doc, c)) for c in chunks]
-        metadata = {**doc.metadata, "problems": len(doc.problems)}
+        metadata = {**doc.metadata, "problems": len(doc.problems), "removed_lines": removed}
         self.catalog.replace_document(
             doc_id=doc.doc_id,
             source=doc.source,
@@ -252,6 +271,15 @@ class Ingestor:
         stale = old_ids - set(new_ids)
         if stale:
             self.vectors.delete(sorted(stale))
+
+    def _removed_lines(self) -> dict[str, list[Problem]]:
+        """Lines removed by earlier runs, per source: an unchanged file is not screened again, only reported."""
+        out: dict[str, list[Problem]] = {}
+        for row in self.catalog.problems():
+            problem = Problem(row["source"], row["reason"], row["page"])
+            if problem.removed_line:
+                out.setdefault(problem.source, []).append(problem)
+        return out
 
     def _prune(self) -> list[str]:
         pruned = []

@@ -16,13 +16,21 @@ class Section:
     section: str | None = None  # heading path or article label such as 不正競争防止法 第2条第6項
 
 
+INSTRUCTION_REASON = "planted instruction removed"  # how a line dropped by the injection screen is reported
+
+
 @dataclass
 class Problem:
-    """A page or file that was not indexed, and why; reported, never silently skipped."""
+    """A page that was not indexed, or a line the injection screen removed, and why; reported, never silent."""
 
     source: str
     reason: str
     page: int | None = None
+
+    @property
+    def removed_line(self) -> bool:
+        """A line removed as a planted instruction (the rest of its page was indexed), not a page left out."""
+        return self.reason.startswith(INSTRUCTION_REASON)
 
 
 @dataclass

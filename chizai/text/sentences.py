@@ -13,6 +13,7 @@ ENDERS = "。！？!?"
 _SPAN = re.compile(rf"[^{ENDERS}\n]*(?:[{ENDERS}]+[」』）)]*|\n|$)")
 _BOUNDARY = re.compile(rf"[{ENDERS}\n]|\.(?=\s|$)")
 END_OR_NEWLINE = re.compile(rf"[{ENDERS}\n]")
+_PIECE_END = re.compile(rf"(?<=[{ENDERS}])(?![{ENDERS}」』）)])|(?<=[{ENDERS}][」』）)])|(?<=\.)\s+|\n")
 _ENUM = re.compile(r"^(?:\d{1,2}[\.\)）]|[①-⑳])\s*")
 MARKER = re.compile(r"\[(\d{1,2})\]")
 
@@ -38,6 +39,11 @@ def sentence_spans(text: str) -> Iterator[str]:
     for match in _SPAN.finditer(text):
         if sentence := match.group(0).strip():
             yield sentence
+
+
+def sentence_pieces(text: str) -> list[str]:
+    """Sentences to judge one by one (the injection screen): English full stops before a space end one too."""
+    return [piece.strip() for piece in _PIECE_END.split(text) if piece.strip()]
 
 
 def sentences(text: str) -> list[str]:

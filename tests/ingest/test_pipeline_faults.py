@@ -22,11 +22,13 @@ from pathlib import Path
 import numpy as np
 
 from chizai.index.catalog import SqliteCatalog
+from chizai.screening.detector import model_version
 from chizai.settings import Settings
 from chizai.text.tokenizer import get_tokenizer
 from ingest.chunker import chunk_document
 from ingest.loaders import load_file
 from ingest.pipeline import _chroma_metadata, _dense_text, _fingerprint, _keyword_text, discover
+from ingest.screen import drop_planted_lines
 from tests.conftest import CORPUS_DOCS, REPO, make_settings
 from tests.ingest.ingest_victim import EMBEDDER_NAME, KILL_POINTS, HashEmbeddings
 
@@ -44,16 +46,17 @@ class Version:
 
 
 def expected_versions(src: Path, settings: Settings) -> dict[str, Version]:
-    """Run the pipeline's pure steps (load, chunk, tokenise, embed) over the files as they are now."""
-    embedder, tokenizer = HashEmbeddings(), get_tokenizer()
+    """Run the pipeline's pure steps (load, screen, chunk, tokenise, embed) over the files as they are now."""
+    embedder, tokenizer, screen = HashEmbeddings(), get_tokenizer(), model_version()
     out: dict[str, Version] = {}
     for file, source, _ in discover([src]):
         data = file.read_bytes()
         doc = load_file(file, source, int(settings.max_file_mb * 1024 * 1024))
+        drop_planted_lines(doc)
         chunks = chunk_document(doc, settings.chunk_size, settings.chunk_overlap)
         vectors = embedder.embed_documents([_dense_text(doc, c) for c in chunks])
         out[doc.doc_id] = Version(
-            _fingerprint(data, settings, EMBEDDER_NAME),
+            _fingerprint(data, settings, EMBEDDER_NAME, screen),
             {
                 c.chunk_id: (
                     c.text,
