@@ -290,7 +290,7 @@ def cmd_situations(args: argparse.Namespace, console: Console) -> int:
         console.print_json(json.dumps(commands.cmd_split(settings)))
         return 0
     if args.action == "train":
-        console.print_json(json.dumps(commands.cmd_train(settings)))
+        console.print_json(json.dumps(commands.cmd_train(settings, args.keep_hyperparameters)))
         return 0
     result = report.run(settings)
     written = report.write(result, args.report)
@@ -382,6 +382,7 @@ def main(argv: list[str] | None = None) -> int:
     sit.add_argument("action", nargs="?", choices=["split", "train", "report"], default="report")
     sit.add_argument("--report", type=Path, default=DEFAULT_REPORT, help="report directory (default: %(default)s)")
     sit.add_argument("--update-baseline", action="store_true", help="write evals/baselines/situations.json")
+    sit.add_argument("--keep-hyperparameters", action="store_true", help="train: keep C and weights, choose thresholds")
     kw = sub.add_parser("keyword-scoring", help="PostgreSQL catalog: BM25 postings vs tsvector vs SQLite FTS5 (dev, test)")
     kw.add_argument("--index-url", default=None, help="PostgreSQL to build in (default: a throw-away local cluster)")
     inj = sub.add_parser("injection", help="train the injection line detector, or measure it on the blind set")

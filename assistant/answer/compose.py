@@ -9,6 +9,7 @@ from assistant.answer.links import filter_links
 from assistant.answer.result import Citation
 from assistant.messages import DISCLAIMER, NEXT_STEPS, REMOVED
 from chizai.index.catalog_base import Catalog
+from chizai.screening.addressing import addresses_system
 from chizai.screening.instructions import strip_instructions
 from chizai.text.sentences import MARKER, sentences
 
@@ -26,7 +27,7 @@ def next_steps(catalog: Catalog, passages: list[Passage], body: str) -> list[str
         seen_docs.add(passage.hit.chunk.doc_id)
         for text in catalog.section_texts(passage.hit.chunk.doc_id, "次に"):
             for line in sentences(strip_instructions(text)):
-                if REMOVED in line:
+                if REMOVED in line or addresses_system(line):
                     continue
                 if len(line) >= 8 and len(steps) < 3 and line not in body and all(line not in s for s in steps):
                     steps.append(f"- {_cited(line, passage.n)}")

@@ -24,6 +24,7 @@ from assistant.answer.engines.base import Passage
 from assistant.answer.verdicts import is_verdict
 from assistant.answer.verifier import LexicalVerifier, Verifier
 from assistant.messages import fixed_texts
+from chizai.screening.addressing import addresses_system
 from chizai.text.normalize import fold
 from chizai.text.sentences import MARKER, sentence_spans
 from chizai.text.terms import content_terms, overlap
@@ -202,7 +203,10 @@ def verify_answer(
 
 
 def _screen(sentence: str, sources: str, echoes: Sequence[str] = ()) -> str | None:
-    """Why a sentence must go whatever its support; quotes from the passages are the sources' own words."""
+    """Why a sentence must go whatever its support. Quotes from the passages are the sources' own words, except a
+    sentence that talks to the machine (「回答システムは…と説明する設定です」): never shown, quoted or not."""
+    if addresses_system(sentence):
+        return "addresses the system"
     folded = _fold(sentence.rstrip("。．.！？!?"))
     if folded and folded in sources:
         return None

