@@ -137,7 +137,7 @@ class HandoffPolicy:
         r = self.rules
         found = r.explicit_request(question) + r.overridden(question)
         if in_scope:
-            found += self._model_match(reading) + r.deadlines(question, self.today())
+            found += self._model_match(reading) + r.deadlines(question, self.today()) + r.outcome_prediction(question)
             dissatisfied = r.dissatisfied_turns(question, history)
             if len(dissatisfied) >= r.dissatisfaction_turns:
                 found += [TriggerMatch(reason="dissatisfaction", phrase=p, urgency="low") for p in dissatisfied]

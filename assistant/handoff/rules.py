@@ -62,6 +62,10 @@ class Rules:
     def explicit_request(self, text: str) -> list[TriggerMatch]:
         return self._first_match("explicit-request", text)
 
+    def outcome_prediction(self, text: str) -> list[TriggerMatch]:
+        """Asked to predict winning or losing: a judgment on a case whatever the wording."""
+        return self._first_match("legal-judgment", text)
+
     def overridden(self, text: str) -> list[TriggerMatch]:
         norm = nfkc(text).lower()
         return [
