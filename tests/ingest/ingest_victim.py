@@ -151,7 +151,7 @@ def main(argv: list[str]) -> int:
             return vectors
 
         HashEmbeddings.embed_documents = reporting  # type: ignore[method-assign]
-    ingest.pipeline.get_embedder = lambda name, threads=2: embedder  # type: ignore[assignment]
+    ingest.pipeline.build_embedder = lambda settings: embedder  # type: ignore[assignment]
     kill_at = os.environ.get("CHIZAI_KILL_AT")
     if kill_at:
         point, _, nth = kill_at.partition(":")
