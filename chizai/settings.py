@@ -56,6 +56,9 @@ class IndexSettings(_Group):
     load_timeout_s: float = Field(
         300.0, description="per-file time limit for reading a file (its parser runs in a worker process); 0 = none"
     )
+    ingest_nice: int = Field(
+        10, description="CPU niceness of an ingest run (its threads and worker), so answering goes first; 0 = equal"
+    )
 
     @field_validator("embed_cache_dir", "shipped_vectors_dir", mode="before")
     @classmethod

