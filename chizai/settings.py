@@ -56,6 +56,9 @@ class IndexSettings(_Group):
     load_timeout_s: float = Field(
         300.0, description="per-file time limit for reading a file (its parser runs in a worker process); 0 = none"
     )
+    ingest_write_batch: int = Field(
+        256, description="chunks whose vectors ingest writes in one call (then each document's catalog swap); 1 = per document"
+    )
     ingest_nice: int = Field(
         10, description="CPU niceness of an ingest run (its threads and worker), so answering goes first; 0 = equal"
     )

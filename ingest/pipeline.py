@@ -4,6 +4,9 @@ Order per document matters for crash safety: new vectors are written to Chroma f
 the catalog yet), then the catalog swaps chunks and keyword rows in one transaction, then old vectors are deleted.
 Leftover vectors from a killed run are removed by the garbage collection at the end of the next run.
 
+Documents are written in batches (``CHIZAI_INGEST_WRITE_BATCH`` chunks): one upsert of all their vectors, then
+each document's catalog swap, then one delete of their old vectors — the same order, for several documents.
+
 Speed: the isolation worker parses the next file while this one is embedded and tokenised (embedding runs in a
 background thread meanwhile), an unchanged file is recognised by path and content hash without being parsed,
 and the run works at ``CHIZAI_INGEST_NICE`` so answering questions goes first. ``IngestReport.stages`` says where
@@ -135,6 +138,18 @@ def _chroma_metadata(doc: LoadedDocument, chunk: Chunk) -> dict:
     return meta
 
 
+@dataclass
+class _Prepared:
+    """A document embedded and tokenised, waiting for the next write."""
+
+    doc: LoadedDocument
+    chunks: list[Chunk]
+    path_key: str
+    fingerprint: str
+    vectors: list[list[float]]
+    terms: list[list[str]]
+
+
 class Ingestor:
     def __init__(
         self, settings: Settings, embedder: NamedEmbeddings | None = None, reader: Reader = load_file
@@ -168,6 +183,7 @@ class Ingestor:
                 outcome = self._ingest_file(file, source, explicit, seen_ids, report, loader)
                 report.outcomes.append(outcome)
                 self.clock.add_tally(take_tally())
+        self._write()
         if progress:
             progress(len(files), len(files), "")
         if prune:
@@ -193,6 +209,7 @@ class Ingestor:
 
     def _start_run(self) -> None:
         self.clock = StageClock()
+        self._pending: list[_Prepared] = []
         self._known = {d["path"]: d for d in self.catalog.documents()}
         self._old_problems: dict[str, list[Problem]] = defaultdict(list)
         for p in self.catalog.problems():
@@ -292,28 +309,43 @@ class Ingestor:
         return vectors
 
     def _swap_in(self, doc: LoadedDocument, chunks: list[Chunk], path_key: str, fingerprint: str) -> None:
-        old_ids = self.catalog.chunk_ids(doc.doc_id)
+        """Embed and tokenise the document, and queue it for the next write (:meth:`_write`)."""
         embedding = _in_background(self._embed, [_dense_text(doc, c) for c in chunks])  # tokenising meanwhile
         t0 = time.perf_counter()
         terms = [self.tokenizer.tokens(_keyword_text(doc, c)) for c in chunks]
         self.clock.add("tokenise", time.perf_counter() - t0)
-        vectors = embedding.result()
+        self._pending.append(_Prepared(doc, chunks, path_key, fingerprint, embedding.result(), terms))
+        if sum(len(p.chunks) for p in self._pending) >= self.settings.ingest_write_batch:
+            self._write()
+
+    def _write(self) -> None:
+        """Write the queued documents: all their vectors in one upsert (invisible while the catalog does not know
+        their ids; Chroma spends ~40 ms per call, which was most of a first ingest), then each document's
+        catalog swap in its own transaction, then the vectors of their old versions in one delete."""
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
         t0 = time.perf_counter()
-        new_ids = [c.chunk_id for c in chunks]
-        self.vectors.upsert(new_ids, vectors, [_chroma_metadata(doc, c) for c in chunks])
-        metadata = {**doc.metadata, "problems": len(doc.problems)}
-        self.catalog.replace_document(
-            doc_id=doc.doc_id,
-            source=doc.source,
-            path=path_key,
-            content_hash=fingerprint,
-            title=doc.title,
-            metadata=metadata,
-            pages_total=doc.pages_total,
-            chunks=chunks,
-            terms=terms,
+        self.vectors.upsert(
+            [c.chunk_id for p in pending for c in p.chunks],
+            [v for p in pending for v in p.vectors],
+            [_chroma_metadata(p.doc, c) for p in pending for c in p.chunks],
         )
-        stale = old_ids - set(new_ids)
+        stale: set[str] = set()
+        for p in pending:
+            old_ids = self.catalog.chunk_ids(p.doc.doc_id)
+            self.catalog.replace_document(
+                doc_id=p.doc.doc_id,
+                source=p.doc.source,
+                path=p.path_key,
+                content_hash=p.fingerprint,
+                title=p.doc.title,
+                metadata={**p.doc.metadata, "problems": len(p.doc.problems)},
+                pages_total=p.doc.pages_total,
+                chunks=p.chunks,
+                terms=p.terms,
+            )
+            stale |= old_ids - {c.chunk_id for c in p.chunks}
         if stale:
             self.vectors.delete(sorted(stale))
         self.clock.add("write", time.perf_counter() - t0)
