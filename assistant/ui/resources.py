@@ -9,13 +9,18 @@ the コーパス page) has built one.
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import json
 import threading
+import time
+from collections.abc import Iterator
 
 import streamlit as st
 
 from assistant import container
 from assistant.answer.pipeline import Assistant
+from assistant.answer.result import AnswerResult
 from assistant.handoff import HandoffPolicy, Window
 from assistant.tickets import AdvisorAuth, TicketStore
 from chizai.index.catalog import IndexMismatchError
@@ -75,8 +80,37 @@ def freeze_startup_heap() -> None:
 @st.cache_resource(show_spinner="知財フロントを準備しています（初回のみ数秒かかります）…")
 def _assistant(key: tuple[str, ...]) -> Assistant:
     built = container.build_assistant(settings(), policy=policy())
+    built.observers.append(_observe)
     freeze_startup_heap()
     return built
+
+
+_run = threading.local()  # Streamlit runs each script run in a thread of its own
+_profile_lock = threading.Lock()
+
+
+def _observe(result: AnswerResult) -> None:
+    _run.answer = dict(result.timings_ms)
+
+
+@contextlib.contextmanager
+def profiled_run() -> Iterator[None]:
+    """With ``CHIZAI_PROFILE_PATH``, one JSON line per script run: its wall and CPU time and, when it answered,
+    the answer's stage timings. ``make load`` sets it and reports where a rerun's time goes (answering vs
+    drawing the page), which is how work that need not run on every rerun gets found."""
+    path = settings().profile_path
+    if path is None:
+        yield
+        return
+    _run.answer = None
+    t0, cpu0 = time.perf_counter(), time.thread_time()
+    try:
+        yield
+    finally:
+        record = {"run_ms": round((time.perf_counter() - t0) * 1000, 1),
+                  "run_cpu_ms": round((time.thread_time() - cpu0) * 1000, 1), "answer": _run.answer}  # fmt: skip
+        with _profile_lock, path.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps(record) + "\n")
 
 
 def assistant() -> tuple[Assistant | None, str | None]:

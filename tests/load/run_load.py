@@ -49,6 +49,8 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from assistant.messages import DISCLAIMER, REFUSALS
 from assistant.ui.pages.chat import ERROR_JA, RATE_LIMIT_JA
+from tests.load.profile import markdown as profile_markdown
+from tests.load.profile import summarise_profile
 from tests.streamlit_server import HOST, free_port, streamlit_server
 
 REPO = Path(__file__).resolve().parents[2]
@@ -542,7 +544,9 @@ async def sample_forever(stats: ProcStats, series: list[dict[str, float]], t0: f
         await asyncio.sleep(every)
 
 
-async def drive(args: argparse.Namespace, port: int, stats: ProcStats, log: Any) -> dict[str, Any]:
+async def drive(
+    args: argparse.Namespace, port: int, stats: ProcStats, log: Any, on_load_start: Any = None
+) -> dict[str, Any]:
     t0 = time.monotonic()
     series: list[dict[str, float]] = []
     sampler = asyncio.create_task(sample_forever(stats, series, t0, 0.5))
@@ -563,6 +567,8 @@ async def drive(args: argparse.Namespace, port: int, stats: ProcStats, log: Any)
     log(f"warm-up {warmup_s:.1f} s; server RSS {baseline.get('rss_mb', 0):.0f} MB")
 
     waves: list[WaveStat] = []
+    if on_load_start is not None:
+        on_load_start()  # --with-ingest: the ingest starts with the first wave
     load_start = time.monotonic()
     for wave in range(1, args.waves + 1):
         if budget.exhausted:
@@ -806,6 +812,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--data-dir", type=Path, help="use this existing index instead of the shipped corpus")
     p.add_argument("--port", type=int, default=0, help="server port on 127.0.0.1 (default: a free one)")
     p.add_argument("--results-dir", type=Path, default=RESULTS)
+    p.add_argument(
+        "--with-ingest", action="store_true",
+        help="also run `python -m ingest ../shared/realdocs` (fresh, uncached) while the users ask; first alone for "
+        "--ingest-window seconds as the yardstick",
+    )  # fmt: skip
+    p.add_argument("--ingest-window", type=float, default=150, help="seconds of the ingest-alone yardstick")
     p.add_argument("--quiet", action="store_true")
     args = p.parse_args(argv)
     if (
@@ -817,6 +829,35 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ):
         p.error("--users, --waves, --max-turns, --max-requests and --max-seconds must be positive")
     return args
+
+
+def _ingest_alongside(args: argparse.Namespace, work: Path, log: Any) -> dict[str, Any] | None:
+    """--with-ingest: the ingest alone first (the yardstick), and the run that will start with the first wave."""
+    if not args.with_ingest:
+        return None
+    from tests.load.ingest_load import BackgroundIngest, idle_throughput
+
+    idle = idle_throughput(work, args.embedder, args.ingest_window, log)
+    return {"alone": idle, "run": BackgroundIngest(work, "ingest-under-load", args.embedder)}
+
+
+def ingest_summary(ingest: dict[str, Any]) -> dict[str, Any]:
+    alone, under = ingest["alone"], ingest["under_load"]
+    ratio = under["pages_per_s"] / alone["pages_per_s"] if alone.get("pages_per_s") and under.get("pages_per_s") else None
+    return {**ingest, "throughput_ratio_under_load": round(ratio, 2) if ratio is not None else None}
+
+
+def ingest_markdown(ingest: dict[str, Any] | None) -> list[str]:
+    if not ingest:
+        return []
+    alone, under = ingest["alone"], ingest["under_load"]
+    return [
+        "", "## Ingest of ../shared/realdocs while the users ask (fresh, uncached, CHIZAI_INGEST_NICE)", "",
+        f"- alone (no chat users): {alone['pages']} pages / {alone['chunks']} chunks in {alone['seconds']} s = "
+        f"**{alone['pages_per_s']} pages/s** (load average at its end {alone['load_average']})",
+        f"- under the load: {under['pages']} pages / {under['chunks']} chunks in {under['seconds']} s = "
+        f"**{under['pages_per_s']} pages/s** → **{ingest['throughput_ratio_under_load']}** of alone",
+    ]  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -831,13 +872,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="chizai-load-") as tmp:
         work = Path(tmp)
         env = prepare_data(work, args.data_dir, args.embedder, log)
+        env["profile_path"] = str(work / "profile.jsonl")
+        ingest = _ingest_alongside(args, work, log)
         port = args.port or free_port()
         server_log = work / "streamlit.log"
         t0 = time.monotonic()
         with streamlit_server(clean_env(**env), server_log, port) as proc:
             startup = time.monotonic() - t0
             log(f"server pid {proc.pid} on http://{HOST}:{port} (healthy after {startup:.1f} s)")
-            raw = asyncio.run(drive(args, port, ProcStats(proc.pid), log))
+            warm_runs: list[int] = []
+
+            def load_starts() -> None:  # after the warm-up: its runs are not part of the profile
+                warm_runs.append(len(Path(env["profile_path"]).read_text(encoding="utf-8").splitlines()))
+                if ingest:
+                    ingest["run"].start()
+
+            raw = asyncio.run(drive(args, port, ProcStats(proc.pid), log, load_starts))
+        if ingest:
+            ingest["under_load"] = ingest.pop("run").stop()
         extra = {
             "command": command,
             "load_before": load_before,
@@ -846,20 +898,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             "server_log_problems": server_log_problems(server_log),
         }
         report = summarise(args, raw, extra)
+        report["profile"] = summarise_profile(Path(env["profile_path"]), skip=warm_runs[0] if warm_runs else 0)
+        if ingest:
+            report["ingest"] = ingest_summary(ingest)
         args.results_dir.mkdir(parents=True, exist_ok=True)
+        name = "latest-with-ingest" if args.with_ingest else "latest"
         if report["errors"]["count"]:
-            shutil.copy(server_log, args.results_dir / "latest-server.log")
-    (args.results_dir / "latest.json").write_text(
+            shutil.copy(server_log, args.results_dir / f"{name}-server.log")
+    (args.results_dir / f"{name}.json").write_text(
         json.dumps(report, ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8"
     )
-    (args.results_dir / "latest.md").write_text(markdown(report), encoding="utf-8")
+    (args.results_dir / f"{name}.md").write_text(
+        "\n".join([markdown(report), *ingest_markdown(report.get("ingest")), *profile_markdown(report["profile"])]) + "\n",
+        encoding="utf-8",
+    )
     log(
         f"{report['answers']} answers, {report['throughput_answers_per_s']} answers/s, "
         f"p50/p95/p99 {report['latency_s']['answer']['p50']}/{report['latency_s']['answer']['p95']}/"
         f"{report['latency_s']['answer']['p99']} s, errors {report['errors']['count']} {report['errors']['kinds']}, "
         f"peak RSS {report['rss_mb']['peak']} MB, RSS vs sessions: {report['rss_vs_sessions']['verdict']}"
     )
-    log(f"results in {args.results_dir / 'latest.md'}")
+    log(f"results in {args.results_dir / f'{name}.md'}")
     return 0 if report["answers"] and not report["errors"]["count"] else 1
 
 
