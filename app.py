@@ -11,4 +11,4 @@ st.set_page_config(page_title="知財フロント", page_icon=":material/support
 with resources.profiled_run():  # a no-op unless CHIZAI_PROFILE_PATH is set (make load)
     advisor = navigation.start_run()
     navigation.sidebar(advisor)
-    st.navigation(navigation.pages(advisor)).run()
+    navigation.run(advisor)

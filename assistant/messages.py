@@ -43,6 +43,10 @@ CONFIDENTIAL_NOTICE = {
     "ja": "ご注意: 質問に個人情報や社外秘の技術情報らしき内容が含まれています。営業秘密はチャットに貼り付けないでください。",
     "en": "Careful: your message seems to contain personal data or confidential technical details. Please do not paste trade secrets into the chat.",
 }
+MODEL_FAILED = {
+    "ja": "AI モデルからの応答が途中で途切れたため、資料の抜粋でお答えします。",
+    "en": "The AI model stopped responding, so this answer quotes the documents instead.",
+}
 NOT_SENT_REMOTE = "外部のAIには送信せず、資料の抜粋でお答えします。 / Not sent to the remote model without consent."
 # The extractive engine's first line for English questions (its quotes are Japanese), and its section labels.
 LEAD = {
@@ -58,6 +62,6 @@ def fixed_texts() -> list[str]:
     """Everything above: texts an answer may carry that no passage contains and that are not model output."""
     texts = [REMOVED, NOT_SENT_REMOTE, *LEAD.values(), *DISCLAIMER.values(), *NEXT_STEPS.values()]
     texts += [*CONCLUSION.values(), *POINTS.values()]
-    texts += [*CONFIDENTIAL_NOTICE.values(), *URL_REMOVED.values()]
+    texts += [*CONFIDENTIAL_NOTICE.values(), *URL_REMOVED.values(), *MODEL_FAILED.values()]
     texts += [t for r in REFUSALS.values() for t in r.values()]
     return texts

@@ -237,6 +237,31 @@ def cmd_retrieval(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def cmd_statutes(args: argparse.Namespace, console: Console) -> int:
+    """Article-level hit@1/hit@3 on the statute questions (both statutes, XML and text, in one index)."""
+    import json
+
+    from chizai.settings import Settings
+    from evals import statutes
+
+    result = statutes.run(Settings(), args.report)
+    console.print_json(json.dumps({k: v for k, v in result.items() if k != "misses"}, ensure_ascii=False))
+    return 0
+
+
+def cmd_verifier(args: argparse.Namespace, console: Console) -> int:
+    """Catch and false-drop rates on the contradiction set (dev: examined; test: only scored)."""
+    import json
+
+    from evals import verifier
+
+    result = verifier.run()
+    args.report.mkdir(parents=True, exist_ok=True)
+    (args.report / "verifier.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
+    console.print_json(json.dumps(result))
+    return 0
+
+
 def cmd_situations(args: argparse.Namespace, console: Console) -> int:
     """split: near-duplicate screen of the blind sets; train: fit on the pool (tuned on dev); report: blind scores."""
     import json
@@ -314,6 +339,10 @@ def main(argv: list[str] | None = None) -> int:
     ret = sub.add_parser("retrieval", help="retrieval legs and fusions: train (dev) | report (dev and test)")
     ret.add_argument("action", nargs="?", choices=["train", "report"], default="report")
     ret.add_argument("--report", type=Path, default=DEFAULT_REPORT, help="report directory (default: %(default)s)")
+    for name, text in (("statutes", "statute questions: article-level hit@1/hit@3"),
+                       ("verifier", "contradiction set: catch and false-drop rates")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("--report", type=Path, default=DEFAULT_REPORT, help="report directory (default: %(default)s)")
     sit = sub.add_parser("situations", help="situation model: split | train | report (handoff and scope, blind sets)")
     sit.add_argument("action", nargs="?", choices=["split", "train", "report"], default="report")
     sit.add_argument("--report", type=Path, default=DEFAULT_REPORT, help="report directory (default: %(default)s)")
@@ -324,6 +353,10 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_situations(args, console)
     if args.command == "retrieval":
         return cmd_retrieval(args, console)
+    if args.command == "statutes":
+        return cmd_statutes(args, console)
+    if args.command == "verifier":
+        return cmd_verifier(args, console)
     if args.command == "run":
         return cmd_run(args, console, [args.gold])
     if args.command == "run-all":

@@ -32,6 +32,7 @@ from chizai.index.model import Chunk, Problem
 from chizai.index.vector_store import VectorStore
 from chizai.settings import Settings
 from chizai.text.tokenizer import get_tokenizer
+from ingest import duplicates
 from ingest.chunker import chunk_document
 from ingest.isolation import IsolatedLoader, Reader
 from ingest.loaders import SUPPORTED_SUFFIXES, load_file
@@ -100,7 +101,7 @@ def default_paths(settings: Settings) -> list[Path]:
 
 
 def _fingerprint(data: bytes, settings: Settings, embedder: str) -> str:
-    recipe = f"{embedder}|{settings.chunk_size}|{settings.chunk_overlap}|v1"
+    recipe = f"{embedder}|{settings.chunk_size}|{settings.chunk_overlap}|v2"  # v2: duplicate sketches
     return hashlib.sha256(data).hexdigest()[:24] + ":" + hashlib.sha1(recipe.encode()).hexdigest()[:8]
 
 
@@ -279,8 +280,33 @@ class Ingestor:
         chunks = chunk_document(doc, self.settings.chunk_size, self.settings.chunk_overlap)
         if not chunks:
             return FileOutcome(source, "failed", "索引できる本文がありません / no indexable text (all pages empty or garbage)")
+        self._mark_twins(doc, report)
         self._swap_in(doc, chunks, path_key, fingerprint)
         return FileOutcome(source, "ingested", pages=doc.pages_total, chunks=len(chunks), doc_id=doc.doc_id)
+
+    def _mark_twins(self, doc: LoadedDocument, report: IngestReport) -> None:
+        """Same text as an indexed document: keep the more citable copy served, mark the other, report it."""
+        doc.metadata["sketch"] = duplicates.sketch(doc)
+        doc.metadata["structure"] = duplicates.structure(doc)
+        others = {d["doc_id"]: {**d["metadata"], "source": d["source"]} for d in self.catalog.documents()
+                  if d["doc_id"] != doc.doc_id}
+        # documents of this run still waiting for their write (see _write) count as indexed
+        waiting = {p.doc.doc_id: p.doc for p in self._pending if p.doc.doc_id != doc.doc_id}
+        others.update({d: {**w.metadata, "source": w.source} for d, w in waiting.items()})
+        twin = duplicates.find_twin(doc.metadata["sketch"], others)
+        if twin is None:
+            doc.metadata.pop("duplicate_of", None)
+            return
+        other = others[twin]
+        if other.get("structure", 0) >= doc.metadata["structure"]:
+            doc.metadata["duplicate_of"] = twin
+            report.problems.append(duplicates.report(doc.source, other["source"], other["source"]))
+        else:
+            if twin in waiting:
+                waiting[twin].metadata["duplicate_of"] = doc.doc_id
+            else:
+                self.catalog.update_metadata(twin, {"duplicate_of": doc.doc_id})
+            report.problems.append(duplicates.report(other["source"], doc.source, doc.source))
 
     def _skip_unchanged(
         self, file: Path, source: str, seen_ids: dict[str, str], report: IngestReport

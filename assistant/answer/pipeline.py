@@ -31,6 +31,7 @@ from assistant.messages import (
     CONFIDENTIAL_NOTICE,
     DISCLAIMER,
     LEAD,
+    MODEL_FAILED,
     NOT_SENT_REMOTE,
     POINTS,
     REFUSALS,
@@ -113,6 +114,7 @@ class _Trace:
     gate: GateOutcome | None = None
     notices: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    engine_failed: bool = False
 
 
 class Turn:
@@ -195,7 +197,8 @@ class Turn:
         Timings: ``engine_ms`` producing the text, ``shown_ms`` the caller's time with the pieces (the app drawing
         them), and the rest of ``generate_ms`` is verifying (added to ``verify_ms``)."""
         t0, shown, timings = time.perf_counter(), 0.0, trace.timings
-        verified = gate.feed(_timed(engine.stream(self.question, passages, trace.language), timings, "engine_ms"))
+        engine_stream = _timed(self._guarded(engine.stream(self.question, passages, trace.language), trace), timings, "engine_ms")
+        verified = gate.feed(engine_stream)
         for piece in filter_link_stream(verified, allowed, trace.language):
             timings.setdefault("first_token_ms", (time.perf_counter() - self._t0) * 1000)
             t1 = time.perf_counter()
@@ -205,6 +208,16 @@ class Turn:
         timings["shown_ms"] = shown * 1000
         timings["verify_ms"] += timings["generate_ms"] - timings.get("engine_ms", 0.0) - timings["shown_ms"]
 
+    @staticmethod
+    def _guarded(pieces: Iterator[str], trace: _Trace) -> Iterator[str]:
+        """A model that fails mid-answer (server gone, timeout, broken stream) ends the stream instead of the turn:
+        what it verified so far stays, and the extractive answer takes over."""
+        try:
+            yield from pieces
+        except Exception as exc:  # noqa: BLE001 - every transport or protocol error of a remote model
+            log.warning("engine failed mid-answer: %s", type(exc).__name__)
+            trace.engine_failed = True
+
     def _settle(
         self, gate: SentenceGate, engine: AnswerEngine, passages: list[Passage], trace: _Trace
     ) -> tuple[Verification, str]:
@@ -213,7 +226,9 @@ class Turn:
         verification = gate.check.result(gate.text)
         substance = len(MARKER.sub("", verification.text).strip())
         ungrounded = verification.grounded_ratio < 0.6 or verification.sentences < 1 or substance < 20
-        if engine.name == "extractive" or not ungrounded:
+        if trace.engine_failed:
+            trace.notices.append(MODEL_FAILED[trace.language])
+        elif engine.name == "extractive" or not ungrounded:
             return verification, engine.name
         fallback = "".join(self.a.engine("extractive").stream(self.question, passages, trace.language))
         return verify_answer(fallback, passages, keep=_OURS, verifier=self.a.verifier), f"{engine.name}→extractive"

@@ -139,24 +139,29 @@ def _clauses(text: str) -> list[str]:
     return [c.strip() for c in _CLAUSE.split(MARKER.sub("", text)) if c.strip()]
 
 
-def _aligned(sentence: str, passage: str) -> tuple[str, float]:
-    """The passage sentence that shares most content terms with ``sentence``, and that share."""
+def _aligned(sentence: str, passage: str, window: int = 1) -> tuple[str, float]:
+    """The passage sentence (or run of ``window`` adjacent sentences) that shares most content terms with
+    ``sentence``, and that share."""
     s_terms = content_terms(sentence)
+    spans = list(sentence_spans(passage.replace("\n", "。")))
     best, share = "", 0.0
-    for candidate in sentence_spans(passage.replace("\n", "。")):
-        if not s_terms:
-            break
-        score = len(s_terms & content_terms(candidate)) / len(s_terms)
-        if score > share:
-            best, share = candidate, score
+    if not s_terms:
+        return best, share
+    for i in range(len(spans)):
+        for w in range(1, window + 1):
+            candidate = "".join(spans[i : i + w])
+            score = len(s_terms & content_terms(candidate)) / len(s_terms)
+            if score > share:
+                best, share = candidate, score
     return best, share
 
 
 class LexicalVerifier:
     """No model: overlap, then polarity, numbers, institutions and absolute claims."""
 
-    def __init__(self, threshold: float = 0.5) -> None:
+    def __init__(self, threshold: float = 0.5, local_threshold: float = 0.5) -> None:
         self.threshold = threshold
+        self.local_threshold = local_threshold  # the terms must come together in one or two adjacent sentences
 
     def check(self, sentence: str, passage: str) -> Check:
         s_terms = content_terms(sentence)
@@ -165,6 +170,9 @@ class LexicalVerifier:
         share = len(s_terms & content_terms(passage)) / len(s_terms)
         if share < self.threshold:
             return Check("not_stated", f"shares {share:.0%} of its terms with the passage")
+        _, local = _aligned(sentence, passage, window=2)
+        if local < self.local_threshold:
+            return Check("not_stated", f"no passage sentence says it (best pair shares {local:.0%})")
         for check in (self._rejected, self._numbers, self._institutions, self._polarity, self._antonyms, self._absolute):
             result = check(sentence, passage)
             if result is not None:

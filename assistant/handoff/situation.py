@@ -16,7 +16,6 @@ this module only needs numpy to apply them, so the app never imports scikit-lear
 from __future__ import annotations
 
 import json
-import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -76,14 +75,15 @@ class _Tfidf:
         self.index = {term: i for i, term in enumerate(vocabulary)}
         self.idf = idf
 
-    def transform(self, text: str) -> np.ndarray:
-        vec = np.zeros(len(self.index), dtype=np.float64)
-        for term, count in Counter(char_ngrams(text)).items():
-            i = self.index.get(term)
-            if i is not None:
-                vec[i] = (1.0 + math.log(count)) * self.idf[i]
-        norm = np.linalg.norm(vec)
-        return vec / norm if norm else vec
+    def transform(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """The non-zero entries of the text's TF-IDF vector: (column indices, values)."""
+        pairs = [(i, c) for term, c in Counter(char_ngrams(text)).items() if (i := self.index.get(term)) is not None]
+        if not pairs:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        idx = np.fromiter((i for i, _ in pairs), dtype=np.int64, count=len(pairs))
+        vals = np.log(np.fromiter((c for _, c in pairs), dtype=np.float64, count=len(pairs))) + 1.0
+        vals *= self.idf[idx]
+        return idx, vals / np.linalg.norm(vals)
 
 def _softmax(z: np.ndarray) -> np.ndarray:
     e = np.exp(z - z.max())
@@ -111,23 +111,23 @@ class SituationModel:
             arrays = {k: data[k] for k in data.files}
         return cls(arrays, meta)
 
-    def features(self, text: str, history: Sequence[Mapping[str, Any] | str], vector: Sequence[float]) -> np.ndarray:
-        context = " ".join(history_texts(history))
-        w = self.weights
-        return np.concatenate([
-            w["embedding"] * np.asarray(vector, dtype=np.float64),
-            self.tfidf.transform(text),
-            w["context"] * self.tfidf.transform(context),
-        ])
+    def _scores(self, name: str, vector: np.ndarray, text: tuple[np.ndarray, np.ndarray],
+                context: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        """coef · [w_e·embedding, tfidf(text), w_c·tfidf(context)] + intercept, touching only non-zero columns."""
+        coef, w, dim, vocab = self.arrays[f"{name}_coef"], self.weights, len(vector), len(self.tfidf.index)
+        z = coef[:, :dim] @ (w["embedding"] * vector) + self.arrays[f"{name}_intercept"]
+        z = z + coef[:, dim + text[0]] @ text[1]
+        return z + coef[:, dim + vocab + context[0]] @ (w["context"] * context[1])
 
     def read(self, text: str, history: Sequence[Mapping[str, Any] | str], vector: Sequence[float]) -> SituationReading:
-        x = self.features(text, history, vector)
-        a = self.arrays
-        in_scope = float(_sigmoid(a["scope_coef"] @ x + a["scope_intercept"])[0])
-        probs = _softmax(a["situation_coef"] @ x + a["situation_intercept"])
+        v = np.asarray(vector, dtype=np.float64)
+        t, c = self.tfidf.transform(text), self.tfidf.transform(" ".join(history_texts(history)))
+        in_scope = float(_sigmoid(self._scores("scope", v, t, c))[0])
+        probs = _softmax(self._scores("situation", v, t, c))
         situations = dict(zip(self.meta["situations"], map(float, probs), strict=True))
-        topics = dict(zip(self.topics, map(float, _sigmoid(a["topic_coef"] @ x + a["topic_intercept"])), strict=True))
+        topics = dict(zip(self.topics, map(float, _sigmoid(self._scores("topic", v, t, c))), strict=True))
         return SituationReading(in_scope, situations, topics, handoff_probability(in_scope, situations))
+
 
 def handoff_probability(in_scope: float, situations: Mapping[str, float]) -> float:
     """A person is needed for a handoff situation within scope, or when someone explicitly asks for one."""

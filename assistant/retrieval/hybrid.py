@@ -47,6 +47,8 @@ class HybridRetriever:
         self._catalog = Catalog(settings.manifest_path, readonly=True)
         self._catalog.check_embedder(self._embedder.name, self._embedder.dim, claim=False)
         self._vectors = VectorStore(settings, self._embedder.name, self._embedder.dim)
+        self._served: set[str] = set()
+        self._served_at = -1e9
 
     @property
     def catalog(self) -> Catalog:
@@ -76,6 +78,17 @@ class HybridRetriever:
         if timings is not None:
             timings["embed_ms"] = (time.perf_counter() - t0) * 1000
         return vector
+
+    @staticmethod
+    def _title_terms(title: str) -> set[str]:
+        return set(get_tokenizer().tokens(title))
+
+    def _served_docs(self) -> set[str]:
+        """Ids of the documents the catalog serves (cached for a second: a re-ingest changes them rarely)."""
+        now = time.monotonic()
+        if now - self._served_at > 1.0:
+            self._served, self._served_at = {d["doc_id"] for d in self._catalog.documents()}, now
+        return self._served
 
     def _allowed_docs(self, filters: dict[str, str] | None) -> set[str] | None:
         if not filters:
@@ -141,8 +154,9 @@ class HybridRetriever:
         chunks = self._catalog.fetch_chunks([cid for cid, _ in sorted(fused.items(), key=lambda x: -x[1])[: n * 2]])
         term_set = set(terms)
         if asks_definition(query):
-            fused = {cid: s * (DEFINITION_BOOST if cid in chunks and defines(chunks[cid].text, term_set) else 1.0)
-                     for cid, s in fused.items()}
+            # the law's own name is not what is asked about (「不正競争防止法で営業秘密は…」 asks about 営業秘密)
+            fused = {cid: s * (DEFINITION_BOOST if cid in chunks and defines(chunks[cid].text, term_set - self._title_terms(
+                chunks[cid].title)) else 1.0) for cid, s in fused.items()}
         ranked = sorted(fused.items(), key=lambda item: item[1], reverse=True)
         info = {leg: {cid: (rank, s) for rank, (cid, s) in enumerate(r)} for leg, r in legs.items()}
         hits: list[Hit] = []
@@ -153,6 +167,9 @@ class HybridRetriever:
             chunk = chunks.get(cid)
             if chunk is None or (allowed is not None and chunk.doc_id not in allowed):
                 continue  # a vector of a document version that is not (or no longer) served
+            twin = chunk.metadata.get("duplicate_of")
+            if twin and twin in self._served_docs():
+                continue  # the same text is served in a more citable copy
             unit = unit_of(chunk.doc_id, chunk.section)
             digest = hashlib.sha1(chunk.text.encode()).hexdigest()
             if digest in seen_text or per_unit.get(unit, 0) >= self.settings.max_chunks_per_doc \

@@ -9,7 +9,8 @@ Usage::
                                  idempotency_key=client_uuid)
     scope = TicketFilters(status="新規", window=advisor.windows or None)
     page = store.list_tickets(scope, sort="urgency,-created_at")
-    store.update_ticket(ticket.id, "yamada", status="対応中", assignee="yamada")
+    store.update_ticket(ticket.id, "yamada", status="対応中", assignee="yamada")   # assignee: an advisor account
+    store.add_note(ticket.id, "yamada", "折り返し電話済み")  # notes are a thread: appended, never overwritten
     if days := settings.retention_days:                  # or `python -m assistant.tickets purge` from cron
         store.purge(days)                                # closed tickets + old feedback; audit trail kept
 
@@ -28,6 +29,7 @@ from assistant.tickets.auth import (
     hash_password,
 )
 from assistant.tickets.db import Database, get_database, get_engine, init_db
+from assistant.tickets.export import CsvLabels
 from assistant.tickets.models import (
     STATUS_LABELS,
     URGENCY_LABELS,
@@ -35,18 +37,20 @@ from assistant.tickets.models import (
     AuditEvent,
     Feedback,
     Ticket,
+    TicketNote,
     hash_session_token,
 )
+from assistant.tickets.query import TicketFilters
 from assistant.tickets.retry import RetryPolicy
 from assistant.tickets.store import (
     UNSET,
     IdempotencyConflict,
     PurgeReport,
-    TicketFilters,
     TicketNotFound,
     TicketPage,
     TicketStore,
     TicketStoreUnavailable,
+    UnknownAdvisor,
 )
 
 __all__ = [
@@ -60,6 +64,7 @@ __all__ = [
     "AdvisorNotFound",
     "AuditEvent",
     "AuthError",
+    "CsvLabels",
     "Database",
     "Feedback",
     "IdempotencyConflict",
@@ -67,11 +72,13 @@ __all__ = [
     "PurgeReport",
     "RetryPolicy",
     "Ticket",
+    "TicketNote",
     "TicketFilters",
     "TicketNotFound",
     "TicketPage",
     "TicketStore",
     "TicketStoreUnavailable",
+    "UnknownAdvisor",
     "WeakPassword",
     "get_database",
     "get_engine",

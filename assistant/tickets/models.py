@@ -9,7 +9,10 @@ Why these shapes:
   Japanese labels through the mappings below, so wording can change without a data migration.
 * The SME user is identified only by a SHA-256 of their browser session token: enough to show them their own
   tickets, useless to anyone reading the database.
-* ``contact`` holds personal data and is only ever filled when the user consented (enforced by the store).
+* ``contact`` holds personal data and is only ever filled when the user consented (enforced by the store); its
+  keys are the labels in :data:`CONTACT_LABELS`, the words the user and the advisor both read.
+* Advisor notes are a thread of :class:`TicketNote` rows, appended and never edited, so nobody's note can be
+  overwritten by a colleague saving the same form.
 * Timestamps are stored and returned as timezone-aware UTC on every backend (SQLite has no timezone type), and
   converted to 日本時間 only for display.
 """
@@ -45,6 +48,8 @@ URGENCY_RANK: dict[str, int] = {"high": 0, "medium": 1, "low": 2}
 STATUSES: tuple[str, ...] = tuple(STATUS_LABELS)
 CLOSED_STATUSES: tuple[str, ...] = ("done", "forwarded")  # 完了・転送: the only tickets retention may delete
 URGENCIES: tuple[str, ...] = tuple(URGENCY_LABELS)
+# The contact fields of the handoff form, in the order the form, the detail page and the CSV show them.
+CONTACT_LABELS: tuple[str, ...] = ("会社名・屋号", "お名前", "電話番号", "メールアドレス", "連絡のつきやすい時間帯")
 
 # Crockford base32 without I, L, O, U: no 0/O or 1/I confusion when a number is read out on the phone.
 PUBLIC_NO_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -53,6 +58,11 @@ PUBLIC_NO_LENGTH = 8  # 32**8 ≈ 1.1e12 numbers per year: guessing one is hopel
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def jst(value: datetime | None) -> str:
+    """``2026-04-01 09:01``: a stored UTC time as people in Japan read it (empty for no time)."""
+    return value.astimezone(JST).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def new_public_no(now: datetime | None = None) -> str:
@@ -145,7 +155,6 @@ class Ticket(Base):
     contact: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     consent: Mapped[bool] = mapped_column(Boolean, default=False)
     assignee: Mapped[str | None] = mapped_column(String(64), index=True)
-    notes: Mapped[str] = mapped_column(Text, default="")
     session_token_hash: Mapped[str | None] = mapped_column(String(64))
 
     @property
@@ -178,6 +187,22 @@ class AuditEvent(Base):
 
     def __repr__(self) -> str:
         return f"<AuditEvent {self.action} by {self.actor} on {self.ticket_id}>"
+
+
+class TicketNote(Base):
+    """One advisor note on a ticket, with who wrote it and when; deleted only together with its ticket."""
+
+    __tablename__ = "ticket_notes"
+    __table_args__ = (Index("ix_ticket_notes_ticket_created", "ticket_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    author: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<TicketNote {self.id} on {self.ticket_id} by {self.author}>"
 
 
 class Feedback(Base):

@@ -15,12 +15,14 @@ Why it is shaped like this:
   :class:`TicketStoreUnavailable` (a message fit for users, nothing stored), not a driver error quoting SQL.
 * Closed tickets and feedback are deleted after ``retention_days`` by :meth:`TicketStore.purge`; their audit
   events stay (``ticket_id`` becomes NULL, ``ticket_public_no`` still names the ticket).
+* Filters and sorting are built in :mod:`assistant.tickets.query`, CSV rows in :mod:`assistant.tickets.export`.
+
+Longer than the project's ~400 lines on purpose: every transaction on tickets (create, read, change, notes, audit,
+retention, feedback) goes through this one class, so the retry, locking and audit rules above are kept in one place.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import logging
 import uuid
@@ -30,36 +32,39 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, String, case, cast, delete, exists, func, literal, or_, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from assistant.tickets.db import Database, ensure_db, get_database
+from assistant.tickets.export import CsvLabels, tickets_csv
 from assistant.tickets.models import (
     CLOSED_STATUSES,
-    JST,
     STATUS_LABELS,
     STATUSES,
     URGENCY_LABELS,
-    URGENCY_RANK,
+    Advisor,
     AuditEvent,
     Feedback,
     Ticket,
+    TicketNote,
     hash_session_token,
     new_public_no,
     normalize_status,
     normalize_urgency,
     utcnow,
 )
+from assistant.tickets.query import TicketFilters, conditions, order_by
 from assistant.tickets.retry import RetryPolicy, is_transient, run_with_retry
 from chizai.logsafe import shown
 
 log = logging.getLogger(__name__)
 MAX_PAGE = 500
 MAX_KEY_LENGTH = 64
+MAX_NOTE_CHARS = 4000
 FEEDBACK_SCORES = range(-1, 6)  # -1/+1 for thumbs, 1..5 for stars, 0 for "neutral"
 _PUBLIC_NO_COLLISION_RETRIES = 5
-_PURGE_BATCH = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
+_PURGE_BATCH = 500  # ids per IN (...) list (purge, note threads): well under SQLite's and PostgreSQL's parameter limits
 
 
 class TicketNotFound(LookupError):
@@ -68,6 +73,10 @@ class TicketNotFound(LookupError):
 
 class IdempotencyConflict(ValueError):
     """The idempotency key is already used by a ticket of another session (never return that ticket)."""
+
+
+class UnknownAdvisor(ValueError):
+    """An assignee that is no advisor account: tickets are only ever assigned to people who can log in."""
 
 
 class TicketStoreUnavailable(RuntimeError):
@@ -94,25 +103,6 @@ UNSET: Any = _Unset()
 
 
 @dataclass(frozen=True)
-class TicketFilters:
-    """What the advisors' list can be narrowed by. Status and urgency accept codes or Japanese labels.
-
-    ``window`` matches tickets routed to any of the given window ids (an advisor's scope is a list).
-    ``text`` is split on whitespace; every term must appear in the number, question, sheet, notes or category.
-    """
-
-    status: str | Sequence[str] | None = None
-    urgency: str | Sequence[str] | None = None
-    category: str | None = None
-    prefecture: str | None = None
-    window: str | Sequence[str] | None = None
-    text: str | None = None
-    assignee: str | None = None
-    created_from: datetime | None = None
-    created_to: datetime | None = None
-
-
-@dataclass(frozen=True)
 class PurgeReport:
     """What :meth:`TicketStore.purge` deleted (or, on a dry run, would delete)."""
 
@@ -127,23 +117,6 @@ class TicketPage:
     tickets: list[Ticket]
     total: int
     counts_by_status: dict[str, int] = field(default_factory=dict)
-
-
-SORT_KEYS = ("created_at", "updated_at", "urgency", "status", "prefecture", "category", "public_no")
-CSV_COLUMNS = (
-    "受付番号",
-    "受付日時（日本時間）",
-    "更新日時（日本時間）",
-    "状態",
-    "緊急度",
-    "分野",
-    "都道府県",
-    "窓口",
-    "相談内容",
-    "担当者",
-    "メモ",
-    "本人同意",
-)
 
 
 class TicketStore:
@@ -211,7 +184,6 @@ class TicketStore:
             "sheet_markdown": sheet_markdown or "",
             "contact": _plain_json(contact) if (consent and contact) else None,
             "consent": bool(consent),
-            "notes": "",
             "session_token_hash": token_hash,
         }
 
@@ -224,20 +196,8 @@ class TicketStore:
                 ticket = Ticket(public_no=new_public_no(now), created_at=now, updated_at=now, **values)
                 s.add(ticket)
                 s.flush()
-                s.add(
-                    AuditEvent(
-                        ticket_id=ticket.id,
-                        ticket_public_no=ticket.public_no,
-                        actor=actor,
-                        action="created",
-                        at=now,
-                        detail={
-                            "public_no": ticket.public_no,
-                            "urgency": ticket.urgency,
-                            "windows": ticket.windows,
-                        },
-                    )
-                )
+                detail = {"public_no": ticket.public_no, "urgency": ticket.urgency, "windows": ticket.windows}
+                s.add(self._event(ticket, actor, "created", detail, now))
                 return ticket
 
         for _ in range(_PUBLIC_NO_COLLISION_RETRIES):
@@ -292,15 +252,15 @@ class TicketStore:
     ) -> TicketPage:
         """One page of tickets, the total matching, and counts by status (ignoring the status filter).
 
-        ``sort`` is a key from :data:`SORT_KEYS`, ``-`` for descending, comma-separated for several:
+        ``sort`` is a key from :data:`assistant.tickets.query.SORT_KEYS`, ``-`` for descending, comma-separated for several:
         ``"urgency,-created_at"`` puts 高 first and the newest first within each urgency.
         """
         f = filters or TicketFilters()
         limit = max(1, min(int(limit), MAX_PAGE))
         offset = max(0, int(offset))
-        conditions = self._conditions(f)
-        stmt = select(Ticket).where(*conditions).order_by(*_order_by(sort)).limit(limit).offset(offset)
-        count_stmt = select(func.count(Ticket.id)).where(*conditions)
+        where = self._conditions(f)
+        stmt = select(Ticket).where(*where).order_by(*order_by(sort)).limit(limit).offset(offset)
+        count_stmt = select(func.count(Ticket.id)).where(*where)
 
         def read(s: Session) -> TicketPage:
             return TicketPage(
@@ -316,60 +276,18 @@ class TicketStore:
         return self._read(lambda s: self._counts(s, filters or TicketFilters()))
 
     def _counts(self, s: Session, f: TicketFilters) -> dict[str, int]:
-        conditions = self._conditions(f, with_status=False)
         rows = s.execute(
-            select(Ticket.status, func.count(Ticket.id)).where(*conditions).group_by(Ticket.status)
+            select(Ticket.status, func.count(Ticket.id))
+            .where(*self._conditions(f, with_status=False))
+            .group_by(Ticket.status)
         )
         counts = dict.fromkeys(STATUSES, 0)
         for status, n in rows:
             counts[status] = int(n)
         return counts
 
-    def _conditions(self, f: TicketFilters, *, with_status: bool = True) -> list[ColumnElement[bool]]:
-        c: list[ColumnElement[bool]] = []
-        if with_status and f.status:
-            c.append(Ticket.status.in_([normalize_status(v) for v in _as_list(f.status)]))
-        if f.urgency:
-            c.append(Ticket.urgency.in_([normalize_urgency(v) for v in _as_list(f.urgency)]))
-        if f.category:
-            c.append(Ticket.category == f.category)
-        if f.prefecture:
-            c.append(Ticket.prefecture == f.prefecture)
-        if f.assignee:
-            c.append(Ticket.assignee == f.assignee)
-        if f.created_from:
-            c.append(Ticket.created_at >= f.created_from)
-        if f.created_to:
-            c.append(Ticket.created_at < f.created_to)
-        if f.window:
-            c.append(or_(*(self._has_window(w) for w in _as_list(f.window))))
-        for term in (f.text or "").split():
-            pattern = f"%{_escape_like(term)}%"
-            c.append(
-                or_(
-                    *(
-                        col.ilike(pattern, escape="\\")
-                        for col in (
-                            Ticket.public_no,
-                            Ticket.question,
-                            Ticket.sheet_markdown,
-                            Ticket.notes,
-                            Ticket.category,
-                        )
-                    )
-                )
-            )
-        return c
-
-    def _has_window(self, window_id: str) -> ColumnElement[bool]:
-        dialect = self.db.dialect
-        if dialect == "postgresql":
-            return Ticket.windows.op("@>")(cast(literal(json.dumps([window_id])), Ticket.windows.type))
-        if dialect == "sqlite":
-            each = func.json_each(Ticket.windows).table_valued("value")
-            return exists(select(literal(1)).select_from(each).where(each.c.value == window_id))
-        # Generic fallback: the JSON text contains the quoted id.
-        return cast(Ticket.windows, String).like(f'%"{_escape_like(window_id)}"%', escape="\\")
+    def _conditions(self, f: TicketFilters, *, with_status: bool = True) -> list[Any]:
+        return conditions(f, self.db.dialect, with_status=with_status)
 
     # --- changing ---------------------------------------------------------------------------------------
 
@@ -380,12 +298,12 @@ class TicketStore:
         *,
         status: str | None = UNSET,
         assignee: str | None = UNSET,
-        notes: str | None = UNSET,
     ) -> Ticket:
-        """Change status / assignee / notes, with one audit event per changed field in the same transaction.
+        """Change status / assignee, with one audit event per changed field in the same transaction.
 
-        Leave an argument out to keep the field; ``assignee=None`` unassigns. Setting the same value again is
-        a no-op (no event), which also makes retries after an ambiguous commit harmless.
+        Leave an argument out to keep the field; ``assignee=None`` unassigns, any other assignee must be an advisor
+        account (:class:`UnknownAdvisor` otherwise, nothing changed). Setting the same value again is a no-op (no
+        event), which also makes retries after an ambiguous commit harmless.
         """
         new_status = normalize_status(status) if status is not UNSET and status is not None else UNSET
 
@@ -394,49 +312,69 @@ class TicketStore:
                 ticket = s.get(Ticket, ticket_id, with_for_update=True)
                 if ticket is None:
                     raise TicketNotFound(f"ticket {ticket_id} not found")
-                now = self.clock()
                 events: list[tuple[str, dict[str, Any]]] = []
                 if new_status is not UNSET and new_status != ticket.status:
-                    events.append(
-                        (
-                            "status_changed",
-                            {
-                                "from": ticket.status,
-                                "to": new_status,
-                                "from_label": STATUS_LABELS[ticket.status],
-                                "to_label": STATUS_LABELS[new_status],
-                            },
-                        )
-                    )
+                    labels = {"from_label": STATUS_LABELS[ticket.status], "to_label": STATUS_LABELS[new_status]}
+                    events.append(("status_changed", {"from": ticket.status, "to": new_status, **labels}))
                     ticket.status = new_status
                 if assignee is not UNSET and (assignee or None) != ticket.assignee:
+                    if assignee and s.scalar(select(Advisor.id).where(Advisor.username == assignee)) is None:
+                        raise UnknownAdvisor(f"no advisor account {assignee!r}")
                     events.append(("assignee_changed", {"from": ticket.assignee, "to": assignee or None}))
                     ticket.assignee = assignee or None
-                if notes is not UNSET and (notes or "") != ticket.notes:
-                    # Lengths only: notes may hold personal data, and the audit trail is kept longer.
-                    events.append(
-                        (
-                            "notes_changed",
-                            {"chars_before": len(ticket.notes), "chars_after": len(notes or "")},
-                        )
-                    )
-                    ticket.notes = notes or ""
+                now = self.clock()
                 for action, detail in events:
-                    s.add(
-                        AuditEvent(
-                            ticket_id=ticket.id,
-                            ticket_public_no=ticket.public_no,
-                            actor=actor,
-                            action=action,
-                            detail=detail,
-                            at=now,
-                        )
-                    )
+                    s.add(self._event(ticket, actor, action, detail, now))
                 if events:
                     ticket.updated_at = now
                 return ticket
 
         return self._run(attempt, "update_ticket")
+
+    def add_note(self, ticket_id: int, author: str, body: str) -> TicketNote:
+        """Append a note to the ticket's thread (never replaces one), with a ``note_added`` audit event.
+
+        The event holds the note's length only: notes may hold personal data, and the trail is kept longer.
+        """
+        text = (body or "").strip()
+        if not text:
+            raise ValueError("a note needs some text")
+        if len(text) > MAX_NOTE_CHARS:
+            raise ValueError(f"a note is at most {MAX_NOTE_CHARS} characters")
+
+        def attempt() -> TicketNote:
+            with self.db.session(write=True) as s:
+                ticket = s.get(Ticket, ticket_id, with_for_update=True)
+                if ticket is None:
+                    raise TicketNotFound(f"ticket {ticket_id} not found")
+                now = self.clock()
+                note = TicketNote(ticket_id=ticket.id, author=author, body=text, created_at=now)
+                s.add(note)
+                s.add(self._event(ticket, author, "note_added", {"chars": len(text)}, now))
+                ticket.updated_at = now
+                return note
+
+        return self._run(attempt, "add_note")
+
+    def notes(self, ticket_ids: Sequence[int]) -> dict[int, list[TicketNote]]:
+        """The note threads of these tickets, oldest note first (tickets without notes are left out)."""
+        ids = list(ticket_ids)
+        threads: dict[int, list[TicketNote]] = {}
+        for start in range(0, len(ids), _PURGE_BATCH):
+            stmt = (
+                select(TicketNote)
+                .where(TicketNote.ticket_id.in_(ids[start : start + _PURGE_BATCH]))
+                .order_by(TicketNote.created_at, TicketNote.id)
+            )
+            for note in self._read(lambda s, stmt=stmt: list(s.scalars(stmt))):
+                threads.setdefault(note.ticket_id, []).append(note)
+        return threads
+
+    @staticmethod
+    def _event(ticket: Ticket, actor: str, action: str, detail: dict[str, Any], at: datetime) -> AuditEvent:
+        return AuditEvent(
+            ticket_id=ticket.id, ticket_public_no=ticket.public_no, actor=actor, action=action, detail=detail, at=at
+        )
 
     def record_event(
         self,
@@ -489,8 +427,8 @@ class TicketStore:
         """Delete closed tickets (完了・転送) unchanged for ``days`` days, and feedback older than that.
 
         A closed ticket's age counts from its last change (``updated_at``, i.e. when it was closed), so a case
-        closed yesterday after a year of work is kept for another ``days``. Open tickets are never deleted.
-        Audit events are kept: their ``ticket_id`` is cleared (as the SET NULL foreign key would), their public
+        closed yesterday after a year of work is kept for another ``days``. Open tickets are never deleted; a
+        deleted ticket's notes go with it. Audit events are kept: their ``ticket_id`` is cleared (as the SET NULL foreign key would), their public
         number stays, each purged ticket gets a final ``purged`` event and the run one ``retention_purge``
         event, all in the same transaction as the deletes. ``dry_run`` only counts.
         """
@@ -516,6 +454,7 @@ class TicketStore:
                     # Explicit, not only ON DELETE SET NULL: a SQLite file opened without foreign keys must not
                     # leave events pointing at an id a later ticket may reuse.
                     s.execute(update(AuditEvent).where(AuditEvent.ticket_id.in_(batch)).values(ticket_id=None))
+                    s.execute(delete(TicketNote).where(TicketNote.ticket_id.in_(batch)))
                     s.execute(delete(Ticket).where(Ticket.id.in_(batch)))
                 s.execute(delete(Feedback).where(Feedback.created_at < cutoff))
                 s.add_all(
@@ -587,38 +526,18 @@ class TicketStore:
         filters: TicketFilters | None = None,
         *,
         sort: str | Sequence[str] = "-created_at",
+        labels: CsvLabels | None = None,
         include_contact: bool = False,
     ) -> str:
-        """All matching tickets as CSV text for Excel: UTF-8 with BOM, CRLF, Japanese headers.
+        """All matching tickets as CSV text for Excel (see :mod:`assistant.tickets.export`), notes included.
 
-        Cells that Excel would run as a formula (starting with = + - @) are prefixed with ``'``.
-        Contact details are left out unless ``include_contact``.
+        ``labels`` turn category, window and advisor ids into names; contact details (stored only with the user's
+        consent) are left out unless ``include_contact``.
         """
-        conditions = self._conditions(filters or TicketFilters())
-        stmt = select(Ticket).where(*conditions).order_by(*_order_by(sort))
+        stmt = select(Ticket).where(*self._conditions(filters or TicketFilters())).order_by(*order_by(sort))
         tickets = self._read(lambda s: list(s.scalars(stmt)))
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\r\n")
-        writer.writerow([*CSV_COLUMNS, *(["連絡先"] if include_contact else [])])
-        for t in tickets:
-            row = [
-                t.public_no,
-                _jst(t.created_at),
-                _jst(t.updated_at),
-                t.status_label,
-                t.urgency_label,
-                t.category or "",
-                t.prefecture or "",
-                " / ".join(t.windows or []),
-                t.question,
-                t.assignee or "",
-                t.notes,
-                "あり" if t.consent else "なし",
-            ]
-            if include_contact:
-                row.append("; ".join(f"{k}: {v}" for k, v in (t.contact or {}).items()))
-            writer.writerow([_csv_safe(v) for v in row])
-        return "\ufeff" + buf.getvalue()
+        notes = self.notes([t.id for t in tickets])
+        return tickets_csv(tickets, notes, labels or CsvLabels(), include_contact=include_contact)
 
     # --- helpers ----------------------------------------------------------------------------------------
 
@@ -639,50 +558,12 @@ class TicketStore:
             raise
 
 
-def _as_list(value: str | Sequence[str]) -> list[str]:
-    return [value] if isinstance(value, str) else list(value)
-
-
-def _escape_like(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _order_by(sort: str | Sequence[str]) -> list[Any]:
-    keys = [k.strip() for k in (sort.split(",") if isinstance(sort, str) else sort) if k.strip()]
-    order: list[Any] = []
-    for key in keys or ["-created_at"]:
-        desc = key.startswith("-")
-        name = key.lstrip("-+")
-        if name not in SORT_KEYS:
-            raise ValueError(f"unknown sort key {name!r} (expected one of {', '.join(SORT_KEYS)})")
-        if name == "urgency":
-            col: Any = case(URGENCY_RANK, value=Ticket.urgency, else_=len(URGENCY_RANK))
-        elif name == "status":
-            col = case({s: i for i, s in enumerate(STATUSES)}, value=Ticket.status, else_=len(STATUSES))
-        else:
-            col = getattr(Ticket, name)
-        order.append(col.desc() if desc else col.asc())
-    order.append(Ticket.id.desc())  # stable pages
-    return order
-
-
 def _plain_json(value: Any) -> Any:
     """A JSON-safe deep copy (datetimes and other objects become strings) so commits never fail on types."""
     return json.loads(json.dumps(value, ensure_ascii=False, default=str))
 
 
-def _jst(value: datetime | None) -> str:
-    return value.astimezone(JST).strftime("%Y-%m-%d %H:%M") if value else ""
-
-
-def _csv_safe(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 __all__ = [
-    "CSV_COLUMNS",
-    "SORT_KEYS",
     "UNSET",
     "IdempotencyConflict",
     "PurgeReport",
@@ -692,4 +573,5 @@ __all__ = [
     "TicketStore",
     "TicketStoreUnavailable",
     "URGENCY_LABELS",
+    "UnknownAdvisor",
 ]

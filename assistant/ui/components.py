@@ -1,9 +1,9 @@
-"""Pieces of the chat shared by the pages: one message, its citations, the handoff card, answer
-feedback.
+"""Pieces of the chat shared by the pages: one message, its sources, the handoff card, answer feedback.
 
-Everything a model or a document wrote goes through :func:`safe_markdown`; links are built here from
-citation and window metadata only (:func:`link`). Widget keys derive from the message id, so a
-message redrawn on a later rerun keeps its widgets.
+Everything a model or a document wrote goes through :func:`safe_markdown`; links are built here from citation and
+window metadata only (:func:`link`), and ``[n]`` chips only for numbers that have a citation. Widget keys derive from
+the message id, so a message redrawn on a later rerun keeps its widgets; each message sits in a container keyed
+``msg-<id>`` so the view can be moved to it. Labels follow the message's language (:mod:`assistant.ui.labels`).
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from typing import Any
 import streamlit as st
 
 from assistant.handoff import mask_pii
-from assistant.handoff.decision import URGENCY_JA
 from assistant.ui import resources, state
+from assistant.ui.citations import anchor, by_document, chip_links, where_in_document, whole_sentences
+from assistant.ui.labels import reason, t, urgency
 from assistant.ui.safe_text import escape_label, link, safe_markdown, safe_url
 from chizai.logsafe import log_exception
 
@@ -26,41 +27,35 @@ MAX_WINDOWS_ON_CARD = 3
 URGENCY_COLOR = {"high": "red", "medium": "orange", "low": "blue"}
 
 
-def where_in_document(citation: dict[str, Any]) -> str:
-    """「p.3」「『ポイント』」 or both: where the quoted passage is, from retrieval metadata."""
-    parts: list[str] = []
-    if citation.get("page_label"):
-        parts.append(f"p.{citation['page_label']}")
-    elif citation.get("page"):
-        parts.append(f"p.{citation['page']}")
-    section = citation.get("section") or ""
-    title = citation.get("title") or ""
-    if title and section.startswith(title):  # sections are stored as 「title > heading」
-        section = section[len(title) :].lstrip(" >")
-    if section:
-        parts.append(f"「{section}」")
-    return " ".join(parts)
-
-
 def quote_block(text: str) -> str:
     lines = safe_markdown(text).strip().splitlines()
     return "\n".join(f"> {line}" if line.strip() else ">" for line in lines)
 
 
-def citations(msg: dict[str, Any]) -> None:
-    items = msg.get("citations") or []
-    if not items:
+def answer_markdown(msg: dict[str, Any]) -> str:
+    """The answer as Markdown: escaped, with ``[n]`` chips that open passage ``n``."""
+    numbers = [int(c["n"]) for c in msg.get("citations") or []]
+    return chip_links(safe_markdown(msg.get("content") or ""), msg["id"], numbers)
+
+
+def sources(msg: dict[str, Any], lang: str | None = None) -> None:
+    """One expander per cited document; inside, each cited passage with where it is and the official page."""
+    docs = by_document(msg.get("citations") or [])
+    if not docs:
         return
-    st.markdown("**出典**")
-    for c in items:
-        meta = " ・ ".join(escape_label(x) for x in (c.get("publisher") or "", where_in_document(c)) if x)
-        official = f" — {link('公式ページ', c.get('url'))}" if safe_url(c.get("url")) else ""
-        st.markdown(
-            f"**[{c['n']}]** {escape_label(c.get('title'))}" + (f"（{meta}）" if meta else "") + official
-        )
-        with st.expander(f"[{c['n']}] の引用箇所を表示"):
-            st.markdown(quote_block(c.get("quote") or ""))
-            st.caption(f"資料ファイル: {escape_label(c.get('source'))}")
+    lang = lang or msg.get("language")
+    st.markdown(f"**{t('sources', lang)}**")
+    for doc in docs:
+        count = t("passage", lang) if len(doc.passages) == 1 else t("passages", lang, n=len(doc.passages))
+        chips = " ".join(f"[{n}]" for n in doc.numbers)
+        publisher = f" — {escape_label(doc.publisher)}" if doc.publisher else ""
+        with st.expander(f"{chips} {escape_label(doc.title)}{publisher}（{count}）"):
+            if safe_url(doc.url):
+                st.markdown(f":material/open_in_new: {link(t('official_page', lang), doc.url)}")
+            for passage in doc.passages:
+                with st.container(key=anchor(msg["id"], passage["n"])):
+                    st.markdown(f"**[{passage['n']}]** {escape_label(where_in_document(passage))}")
+                    st.markdown(quote_block(whole_sentences(passage.get("quote") or "")))
 
 
 def notices(msg: dict[str, Any]) -> None:
@@ -68,7 +63,7 @@ def notices(msg: dict[str, Any]) -> None:
         st.warning(safe_markdown(notice), icon=":material/warning:")
 
 
-def window_lines(windows: list[dict[str, Any]], limit: int = MAX_WINDOWS_ON_CARD) -> list[str]:
+def window_lines(windows: list[dict[str, Any]], limit: int = MAX_WINDOWS_ON_CARD, lang: str | None = None) -> list[str]:
     lines = []
     for w in windows[:limit]:
         org = f"（{escape_label(w.get('organisation'))}）" if w.get("organisation") else ""
@@ -77,32 +72,33 @@ def window_lines(windows: list[dict[str, Any]], limit: int = MAX_WINDOWS_ON_CARD
             line += f"  \n  {escape_label(w['why'])}"
         list_url = w.get("list_url")
         if safe_url(list_url) and list_url != w.get("url"):
-            line += f"  \n  {link('お近くの窓口の一覧（公式）', list_url)}"
+            line += f"  \n  {link(t('local_offices', lang), list_url)}"
         lines.append(line)
     return lines
 
 
-def handoff_card(msg: dict[str, Any], on_handoff: Callable[[str], None]) -> None:
+def handoff_card(msg: dict[str, Any], on_handoff: Callable[[], None]) -> None:
     handoff = msg.get("handoff") or {}
     if not handoff.get("recommended"):
         return
+    lang = msg.get("language")
     with st.container(border=True):
-        st.markdown("#### :material/support_agent: 担当者への相談をおすすめします")
-        urgency = handoff.get("urgency")
-        if urgency:
-            st.badge(f"緊急度: {URGENCY_JA.get(urgency, urgency)}", color=URGENCY_COLOR.get(urgency, "gray"))
-        if handoff.get("reason_ja"):
-            st.markdown(safe_markdown(handoff["reason_ja"]))
+        st.markdown(f"#### :material/support_agent: {t('handoff_title', lang)}")
+        level = handoff.get("urgency")
+        if level:
+            st.badge(t("urgency", lang, level=urgency(level, lang)), color=URGENCY_COLOR.get(level, "gray"))
+        if reason(handoff, lang):
+            st.markdown(safe_markdown(reason(handoff, lang)))
         windows = handoff.get("windows") or []
         if windows:
-            st.markdown("**おすすめの相談窓口**\n\n" + "\n".join(window_lines(windows)))
+            st.markdown(f"**{t('windows_title', lang)}**\n\n" + "\n".join(window_lines(windows, lang=lang)))
         handed_off = st.session_state.get(state.HANDED_OFF)
         if handed_off:
-            st.info(f"受付番号 {handed_off} で担当者に引き継ぎました。", icon=":material/check_circle:")
+            st.info(t("handed_off", lang, no=handed_off), icon=":material/check_circle:")
         elif st.button(
-            "相談窓口につなぐ", key=f"tohandoff_{msg['id']}", type="primary", icon=":material/arrow_forward:"
+            t("connect", lang), key=f"tohandoff_{msg['id']}", type="primary", icon=":material/arrow_forward:"
         ):
-            on_handoff(msg["id"])
+            on_handoff()
 
 
 def _store_feedback(message_id: str) -> None:
@@ -115,9 +111,7 @@ def _store_feedback(message_id: str) -> None:
     try:
         resources.store().add_feedback(
             session_token=state.session_token(),
-            question=mask_pii(
-                msg.get("question") or ""
-            ),  # no consent asked for feedback: keep no personal data
+            question=mask_pii(msg.get("question") or ""),  # no consent asked for feedback: keep no personal data
             answer=msg.get("content") or "",
             score=score,
             comment=mask_pii(comment),
@@ -131,39 +125,38 @@ def _store_feedback(message_id: str) -> None:
 
 def feedback(msg: dict[str, Any]) -> None:
     done = msg.get("feedback") is not None
+    lang = msg.get("language")
     left, right = st.columns([4, 1], vertical_alignment="center")
     with left:
         st.text_input(
-            "この回答へのコメント（任意）",
+            t("feedback_placeholder", lang),
             key=f"fbc_{msg['id']}",
             disabled=done,
             max_chars=500,
-            placeholder="この回答へのコメント（任意）: 役に立った点・足りなかった点",
+            placeholder=t("feedback_placeholder", lang),
             label_visibility="collapsed",
         )
     with right:
-        st.feedback(
-            "thumbs", key=f"fb_{msg['id']}", on_change=_store_feedback, args=(msg["id"],), disabled=done
-        )
+        st.feedback("thumbs", key=f"fb_{msg['id']}", on_change=_store_feedback, args=(msg["id"],), disabled=done)
     if done:
-        st.caption("評価を記録しました。ありがとうございます。")
+        st.caption(t("feedback_saved", lang))
     elif msg.get("feedback_error"):
-        st.caption("評価を記録できませんでした。時間をおいてもう一度お試しください。")
+        st.caption(t("feedback_failed", lang))
     else:
-        st.caption("評価ボタンを押すと、コメントと一緒に記録されます（個人情報は伏せて保存します）。")
+        st.caption(t("feedback_hint", lang))
 
 
-def answer_details(msg: dict[str, Any], on_handoff: Callable[[str], None]) -> None:
-    """Everything under an answer: citations, the handoff card, feedback."""
+def answer_details(msg: dict[str, Any], on_handoff: Callable[[], None]) -> None:
+    """Everything under an answer: its sources, the handoff card, feedback."""
     if msg.get("error"):
         return
-    citations(msg)
+    sources(msg)
     handoff_card(msg, on_handoff)
     feedback(msg)
 
 
-def message(msg: dict[str, Any], on_handoff: Callable[[str], None]) -> None:
-    with st.chat_message(msg["role"]):
+def message(msg: dict[str, Any], on_handoff: Callable[[], None]) -> None:
+    with st.container(key=f"msg-{msg['id']}"), st.chat_message(msg["role"]):
         if msg["role"] == "user":
             st.markdown(safe_markdown(msg["content"]))
             return
@@ -171,5 +164,5 @@ def message(msg: dict[str, Any], on_handoff: Callable[[str], None]) -> None:
         if msg.get("error"):
             st.error(msg["content"])
             return
-        st.markdown(safe_markdown(msg["content"]))
+        st.markdown(answer_markdown(msg))
         answer_details(msg, on_handoff)

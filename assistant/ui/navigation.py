@@ -1,10 +1,13 @@
 """Which pages exist, who sees them, and the sidebar account box; ``app.py`` calls only this module.
 
-Pages are files under ``assistant/ui/pages`` (modules with a ``render()``), registered with fixed
-``url_path``s so links and ``st.switch_page`` stay stable. Advisor pages are only registered for a
-logged-in advisor, and each of them checks the login again itself (:func:`require_advisor`).
-The end of an advisor session (logout, or expiry noticed on the next run) goes to the audit trail like the
-login did, so the trail shows who was signed in when.
+Pages are files under ``assistant/ui/pages`` (modules with a ``render()``), registered with fixed ``url_path``s so
+links and ``st.switch_page`` stay stable. Every page is registered for everyone, so an advisor URL (``/queue``,
+``/ticket?no=…``, a bookmark, a link in a mail) never ends in Streamlit's "Page not found": the advisor pages are
+hidden from visitors' navigation, and opening one without a login goes to 担当者ログイン with the page it came from
+in ``?next=`` (plus that page's own query parameters), where a successful login returns. Each advisor page also
+checks the login itself (:func:`require_advisor`).
+The end of an advisor session (logout, or expiry noticed on the next run) goes to the audit trail like the login
+did, so the trail shows who was signed in when.
 """
 
 from __future__ import annotations
@@ -16,11 +19,13 @@ from typing import Any
 
 import streamlit as st
 
-from assistant.ui import resources, state
+from assistant.ui import layout, resources, state
 from chizai.logsafe import log_exception
 
 log = logging.getLogger(__name__)
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
+NEXT = "next"
+TICKET_NO = "no"
 
 
 @dataclass(frozen=True)
@@ -38,16 +43,27 @@ QUEUE = PageSpec("queue.py", "受付一覧", ":material/inbox:", "queue")
 DETAIL = PageSpec("detail.py", "案件詳細", ":material/assignment:", "ticket")
 CORPUS = PageSpec("corpus.py", "コーパス", ":material/library_books:", "corpus")
 EVALS = PageSpec("evals.py", "評価", ":material/analytics:", "evals")
+ADVISOR_PAGES = {spec.url_path: spec for spec in (QUEUE, DETAIL, CORPUS, EVALS)}
 
 
-def page(spec: PageSpec) -> Any:
+def page(spec: PageSpec, *, visible: bool = True) -> Any:
     return st.Page(
-        PAGES_DIR / spec.file, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=spec is CHAT
+        PAGES_DIR / spec.file,
+        title=spec.title,
+        icon=spec.icon,
+        url_path=spec.url_path,
+        default=spec is CHAT,
+        visibility="visible" if visible else "hidden",
     )
 
 
-def go(spec: PageSpec) -> None:
-    st.switch_page(page(spec))
+def go(spec: PageSpec, query_params: dict[str, Any] | None = None) -> None:
+    st.switch_page(page(spec), query_params=query_params)
+
+
+def open_ticket(public_no: str) -> None:
+    """The detail page of ``public_no``; the number is in the URL, so the page can be bookmarked and shared."""
+    go(DETAIL, {TICKET_NO: public_no})
 
 
 def current_advisor() -> dict[str, Any] | None:
@@ -74,18 +90,34 @@ def _audit(username: str, action: str) -> None:
 
 
 def start_run() -> dict[str, Any] | None:
-    """Per-run bookkeeping before any page draws (today: expire an idle advisor login)."""
+    """Per-run bookkeeping before any page draws: the app's CSS and script, and expiring an idle advisor login."""
+    layout.apply()
     return current_advisor()
 
 
 def pages(advisor: dict[str, Any] | None) -> dict[str, list[Any]]:
-    """The navigation: everyone gets the consultation pages; advisors also the desk."""
-    nav: dict[str, list[Any]] = {"ご相談": [page(CHAT), page(HANDOFF)]}
-    if advisor:
-        nav["担当者"] = [page(QUEUE), page(DETAIL), page(CORPUS), page(EVALS), page(LOGIN)]
-    else:
-        nav["担当者"] = [page(LOGIN)]
-    return nav
+    """The navigation: everyone gets the consultation pages; the desk is listed for advisors only."""
+    desk = [page(spec, visible=bool(advisor)) for spec in ADVISOR_PAGES.values()]
+    return {"ご相談": [page(CHAT), page(HANDOFF)], "担当者": [*desk, page(LOGIN)]}
+
+
+def run(advisor: dict[str, Any] | None) -> None:
+    """Run the page the URL asks for; an advisor page without a login becomes the login page, which returns there."""
+    current = st.navigation(pages(advisor))
+    if advisor is None and current.url_path in ADVISOR_PAGES:
+        go(LOGIN, {NEXT: current.url_path, **query_params()})
+    current.run()
+
+
+def query_params() -> dict[str, list[str]]:
+    """The URL's query parameters, repeated keys kept (``?status=new&status=in_progress``), ``next`` left out."""
+    return {key: st.query_params.get_all(key) for key in st.query_params if key != NEXT}
+
+
+def return_after_login() -> None:
+    """After a login: back to the advisor page in ``?next=`` (only those, so no open redirect), else the queue."""
+    spec = ADVISOR_PAGES.get(st.query_params.get(NEXT) or "", QUEUE)
+    go(spec, query_params())
 
 
 def sidebar(advisor: dict[str, Any] | None) -> None:
@@ -97,7 +129,7 @@ def sidebar(advisor: dict[str, Any] | None) -> None:
 
 
 def require_advisor() -> dict[str, Any]:
-    """Stop the page unless an advisor is logged in (defence in depth behind the navigation)."""
+    """Stop the page unless an advisor is logged in (defence in depth behind :func:`run`)."""
     advisor = current_advisor()
     if not advisor:
         st.warning("このページは相談員専用です。「担当者ログイン」からログインしてください。")

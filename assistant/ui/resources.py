@@ -169,3 +169,13 @@ def category_label(category: str | None) -> str:
     if not category:
         return "（未分類）"
     return category_labels().get(category, category)
+
+
+def advisor_names() -> dict[str, str]:
+    """Advisor accounts as ``username → 表示名``: the only people a ticket can be assigned to."""
+    return {a.username: a.display_name or a.username for a in auth().list_advisors()}
+
+
+def advisor_label(username: str, names: dict[str, str]) -> str:
+    """「山田 太郎（yamada）」: how a selection or a trail names an advisor (the username alone if unknown)."""
+    return f"{names[username]}（{username}）" if username in names else username

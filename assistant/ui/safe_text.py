@@ -6,6 +6,11 @@ to anywhere: ``[x](url)``, ``[x]: url`` definitions, ``<http://…>``, bare ``ht
 / e-mail autolinks, and ``$…$`` becomes LaTeX. :func:`safe_markdown` backslash-escapes exactly those
 constructs and keeps bold, lists and headings, so the only clickable links on a page are the ones
 the UI builds itself from citation or window metadata (:func:`safe_url`).
+
+Backslashes are not enough for bare URLs and addresses: Streamlit's renderer finds them in the text *after*
+parsing (GFM autolink literals), so an escaped URL still became a link in the browser. A WORD JOINER (U+2060,
+invisible) inside ``https://``, ``www.`` and before ``@`` leaves nothing for it to find; the browser suite checks
+that a typed URL stays text.
 """
 
 from __future__ import annotations
@@ -17,16 +22,20 @@ from urllib.parse import urlparse
 _UNSAFE = re.compile(r"https?://|www\.|\]\(|\]:|[<$@]", re.IGNORECASE)
 _LONGEST_UNSAFE = len("https://")
 _LABEL_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>$~:@])")
+WORD_JOINER = "\u2060"
+_AUTOLINK_PARTS = re.compile(r"(?i)(?<=https)(?=\\:)|(?<=http)(?=\\:)|(?<=www)(?=\\\.)|(?=\\@)")
 
 
 def _escape(match: re.Match[str]) -> str:
     s = match.group(0)
     if s.endswith("://"):
-        return s[:-3] + "\\://"
+        return s[:-3] + WORD_JOINER + "\\://"
     if s.lower() == "www.":
-        return s[:3] + "\\."
+        return s[:3] + WORD_JOINER + "\\."
     if s in ("](", "]:"):
         return "]\\" + s[1]
+    if s == "@":
+        return WORD_JOINER + "\\@"
     return "\\" + s
 
 
@@ -53,7 +62,7 @@ def safe_stream(pieces: Iterable[str]) -> Iterator[str]:
 
 def escape_label(text: str | None) -> str:
     """A one-line label (title, name) with every Markdown character escaped, newlines folded."""
-    return _LABEL_SPECIAL.sub(r"\\\1", " ".join((text or "").split()))
+    return _AUTOLINK_PARTS.sub(WORD_JOINER, _LABEL_SPECIAL.sub(r"\\\1", " ".join((text or "").split())))
 
 
 def safe_url(url: str | None) -> str | None:

@@ -17,16 +17,17 @@ from typing import Any
 import streamlit as st
 
 from assistant.answer.result import AnswerResult
+from assistant.ui.citations import complete_sentences
 
 MESSAGES = "messages"
 SESSION_TOKEN = "session_token"
 HANDED_OFF = "handed_off"  # public number of the ticket this consultation was handed over with
 PENDING_QUESTION = "pending_question"
-HANDOFF_SOURCE = "handoff_source_msg"
 CHAT_PREFECTURE = "chat_prefecture"
 ADVISOR = "advisor"
 ADVISOR_NOTICE = "advisor_notice"
-ADVISOR_TICKET = "advisor_ticket_id"
+ADVISOR_VIEWED = "advisor_viewed_tickets"  # tickets whose opening is already in the audit trail (this login)
+QUEUE_QUERY = "advisor_queue_query"  # the queue's filters, for the way back from a ticket
 HANDOFF_PREFIX = "handoff_"
 RATE_TIMES = "rate_times"  # monotonic times of this session's questions in the last minute (at most the limit)
 RATE_HELD = "rate_held_question"  # a question the rate limit refused: kept on screen until resent or dropped
@@ -62,13 +63,18 @@ def user_message(question: str) -> dict[str, Any]:
     return {"id": new_id(), "role": "user", "content": question}
 
 
-def assistant_message(result: AnswerResult, doc_categories: list[str]) -> dict[str, Any]:
+def assistant_message(
+    result: AnswerResult, doc_categories: list[str], message_id: str | None = None
+) -> dict[str, Any]:
+    """An answer as the chat keeps it; quotes cut inside a sentence are shown whole (``complete_sentences``)."""
+    citations = [asdict(c) for c in result.citations]
     return {
-        "id": new_id(),
+        "id": message_id or new_id(),
         "role": "assistant",
-        "content": result.answer,
+        "content": complete_sentences(result.answer, citations),
         "question": result.question,
-        "citations": [asdict(c) for c in result.citations],
+        "language": result.language,
+        "citations": citations,
         "handoff": result.handoff,
         "notices": list(result.notices),
         "refused": result.refused,
@@ -79,11 +85,12 @@ def assistant_message(result: AnswerResult, doc_categories: list[str]) -> dict[s
     }
 
 
-def error_message(text: str) -> dict[str, Any]:
+def error_message(text: str, language: str = "ja") -> dict[str, Any]:
     return {
         "id": new_id(),
         "role": "assistant",
         "content": text,
+        "language": language,
         "error": True,
         "citations": [],
         "handoff": {},
@@ -98,6 +105,12 @@ def find_message(message_id: str | None) -> dict[str, Any] | None:
 
 def last_answer() -> dict[str, Any] | None:
     return next((m for m in reversed(messages()) if m["role"] == "assistant" and not m.get("error")), None)
+
+
+def last_language() -> str:
+    """The language of the conversation so far: that of the latest answer, Japanese before the first one."""
+    answer = last_answer()
+    return (answer or {}).get("language") or "ja"
 
 
 def history_for_assistant(msgs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -144,7 +157,7 @@ def reset_consultation() -> None:
     rate-limit log (a new consultation must not reset the limit)."""
     drop = (HANDOFF_PREFIX, "fb_", "fbc_")
     for key in list(st.session_state.keys()):
-        if key in (MESSAGES, HANDED_OFF, PENDING_QUESTION, HANDOFF_SOURCE, RATE_HELD) or str(key).startswith(drop):
+        if key in (MESSAGES, HANDED_OFF, PENDING_QUESTION, RATE_HELD) or str(key).startswith(drop):
             del st.session_state[key]
 
 
@@ -163,8 +176,8 @@ def login(username: str, display_name: str, windows: list[str]) -> None:
 
 
 def logout(notice: str | None = None) -> None:
-    st.session_state.pop(ADVISOR, None)
-    st.session_state.pop(ADVISOR_TICKET, None)
+    for key in (ADVISOR, ADVISOR_VIEWED, QUEUE_QUERY):
+        st.session_state.pop(key, None)
     if notice:
         st.session_state[ADVISOR_NOTICE] = notice
 

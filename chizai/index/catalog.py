@@ -259,6 +259,14 @@ class Catalog:
                 ),
             )
 
+    def update_metadata(self, doc_id: str, changes: dict[str, Any]) -> None:
+        """Merge ``changes`` into a document's metadata (e.g. marking it the duplicate of a better copy)."""
+        with self.transaction() as conn:
+            row = conn.execute("SELECT metadata FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+            if row is not None:
+                merged = {**json.loads(row[0]), **changes}
+                conn.execute("UPDATE documents SET metadata=? WHERE doc_id=?", (json.dumps(merged, ensure_ascii=False), doc_id))
+
     def delete_document(self, doc_id: str) -> None:
         with self.transaction() as conn:
             self._delete_doc_rows(conn, doc_id)

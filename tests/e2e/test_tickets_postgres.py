@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from assistant.tickets import TicketFilters, TicketStore
+from assistant.tickets import AdvisorAuth, TicketFilters, TicketStore
 from assistant.tickets.db import dispose_all, get_engine, head_revision, init_db
 from assistant.tickets.models import Base, Ticket
 from tests.assistant.tickets.stress import run_concurrent, sample_sheet
@@ -200,8 +200,11 @@ def test_store_roundtrip_on_postgres(pg_url: str) -> None:
     assert store.list_tickets(TicketFilters(window="chamber")).total == 0  # exact id, not substring
     assert store.list_tickets(TicketFilters(text="商標 社名")).total == 1
     assert store.list_tickets(TicketFilters(text="100%")).total == 0
+    AdvisorAuth(store, rounds=4).create_advisor("yamada", "correct horse battery")  # assignees are accounts
     store.update_ticket(t.id, "yamada", status="対応中", assignee="yamada")
-    assert [e.action for e in store.audit_trail(t.id)] == ["created", "status_changed", "assignee_changed"]
+    store.add_note(t.id, "yamada", "折り返し済み")
+    assert [e.action for e in store.audit_trail(t.id)] == ["created", "status_changed", "assignee_changed", "note_added"]
+    assert store.list_tickets(TicketFilters(text="折り返し")).total == 1  # notes are searched on PostgreSQL too
     assert store.get_ticket(t.id).contact == {"電話": "06-0000-0000"}
     assert [x.id for x in store.tickets_for_session("tok-a")] == [t.id]
     assert store.tickets_for_session("tok-b") == []

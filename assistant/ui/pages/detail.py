@@ -1,9 +1,11 @@
-"""案件詳細 (advisors): one ticket's conversation, citations and sheet; status, assignee and notes;
-audit trail.
+"""案件詳細 (advisors): one ticket, addressed by its number in the URL (``/ticket?no=C-2026-…``).
 
-Only fields the advisor actually changed are written, so saving the form never reverts a colleague's
-change made since the page was drawn. Opening a ticket is itself recorded (once per session) because
-the sheet may hold personal data.
+Top to bottom in the order an advisor works: who to call back (contact details, or why there are none), then the
+sheet, conversation and sources on the left; status and assignee, the notes thread and the audit trail on the right.
+Only fields the advisor actually changed are written, so saving never reverts a colleague's change made since the
+page was drawn; notes are appended, never overwritten. The assignee is chosen from the advisor accounts. The tabs
+are keyed per ticket, so every ticket opens on its sheet. Opening a ticket is itself recorded (once per session)
+because the sheet may hold personal data.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from typing import Any
 import streamlit as st
 
 from assistant.tickets import STATUS_LABELS, UNSET, URGENCY_LABELS, Ticket
+from assistant.tickets.models import CONTACT_LABELS, jst
 from assistant.ui import components, navigation, resources, state
-from assistant.ui.pages.queue import jst
 from assistant.ui.safe_text import escape_label, link, safe_markdown
 
 ACTIONS_JA = {
@@ -22,7 +24,8 @@ ACTIONS_JA = {
     "viewed": "閲覧",
     "status_changed": "状態の変更",
     "assignee_changed": "担当者の変更",
-    "notes_changed": "メモの変更",
+    "note_added": "メモの追加",
+    "notes_changed": "メモの変更（旧形式）",
     "csv_export": "CSV出力",
 }
 FACT_LABELS = {
@@ -31,23 +34,19 @@ FACT_LABELS = {
     "deadline": "期限",
     "company_size": "企業規模",
 }
-VIEWED = "advisor_viewed_tickets"
 
 
 def lookup() -> None:
-    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-    with c1:
-        number = st.text_input(
-            "受付番号で開く", key="detail_lookup", placeholder="C-2026-XXXXXXXX", max_chars=32
-        )
-    with c2:
-        if st.button("開く", key="detail_lookup_go") and number.strip():
-            ticket = resources.store().get_ticket_by_public_no(number)
-            if ticket is None:
-                st.error("その受付番号の案件は見つかりません。")
-            else:
-                st.session_state[state.ADVISOR_TICKET] = ticket.id
-                st.rerun()
+    with st.form("detail_lookup_form", border=False, enter_to_submit=True):
+        c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+        number = c1.text_input("受付番号で開く", key="detail_lookup", placeholder="C-2026-XXXXXXXX", max_chars=32)
+        go = c2.form_submit_button("開く")
+    if go and number.strip():
+        ticket = resources.store().get_ticket_by_public_no(number)
+        if ticket is None:
+            st.error("その受付番号の案件は見つかりません。")
+        else:
+            navigation.open_ticket(ticket.public_no)
 
 
 def allowed(advisor: dict[str, Any], ticket: Ticket) -> bool:
@@ -56,7 +55,7 @@ def allowed(advisor: dict[str, Any], ticket: Ticket) -> bool:
 
 
 def record_view(advisor: dict[str, Any], ticket: Ticket) -> None:
-    seen = st.session_state.setdefault(VIEWED, set())
+    seen = st.session_state.setdefault(state.ADVISOR_VIEWED, set())
     if ticket.id not in seen:
         resources.store().record_event(advisor["username"], "viewed", {}, ticket_id=ticket.id)
         seen.add(ticket.id)
@@ -71,8 +70,30 @@ def header(ticket: Ticket) -> None:
         f"受付 {jst(ticket.created_at)} ・ 更新 {jst(ticket.updated_at)}"
         f" ・ 分野 {resources.category_label(ticket.category)}"
         f" ・ 都道府県 {ticket.prefecture or '（未記入）'} ・ 窓口 {escape_label(windows)}"
-        f" ・ 本人同意 {'あり' if ticket.consent else 'なし（個人情報は伏せ字）'}"
     )
+
+
+def contact_box(ticket: Ticket) -> None:
+    """Who to call back, first: the consented contact details, or why there are none."""
+    contact = ticket.contact or {}
+    with st.container(border=True, key="detail_contact"):
+        if not ticket.consent:
+            st.markdown(
+                "**:material/contact_phone: 連絡先なし**（本人同意なし）— 連絡先は保存されず、相談内容の個人情報は伏せ字です。"
+                "相談者から受付番号で問い合わせがあるまでお待ちください。"
+            )
+            return
+        if not contact:
+            st.markdown(
+                "**:material/contact_phone: 連絡先の入力なし** — 相談者は受付番号で問い合わせます（個人情報の提供には同意あり）。"
+            )
+            return
+        st.markdown("**:material/contact_phone: 連絡先**（本人同意あり）")
+        labels = [label for label in CONTACT_LABELS if contact.get(label)]
+        labels += [k for k in contact if k not in CONTACT_LABELS]
+        columns = st.columns(max(1, min(len(labels), 3)))
+        for i, label in enumerate(labels):
+            columns[i % len(columns)].markdown(f"{escape_label(label)}  \n**{escape_label(str(contact[label]))}**")
 
 
 def conversation(sheet: dict[str, Any]) -> None:
@@ -88,10 +109,11 @@ def conversation(sheet: dict[str, Any]) -> None:
             st.markdown(safe_markdown(turn.get("content") or ""))
 
 
-def citations(sheet: dict[str, Any]) -> None:
+def citations(ticket: Ticket) -> None:
+    sheet = ticket.sheet_json or {}
     details = sheet.get("citation_details")
     if details:
-        components.citations({"citations": details})
+        components.sources({"id": f"t{ticket.id}", "citations": details}, lang="ja")
         return
     items = sheet.get("citations") or []
     if not items:
@@ -124,9 +146,6 @@ def sheet_view(ticket: Ticket) -> None:
         st.warning(safe_markdown(note))
     st.markdown("##### 推奨窓口")
     st.markdown("\n".join(components.window_lines(s.get("windows") or [], limit=5)) or "（なし）")
-    if ticket.consent and ticket.contact:
-        st.markdown("##### 連絡先（本人同意あり）")
-        st.dataframe([{"項目": k, "内容": v} for k, v in ticket.contact.items()], hide_index=True)
     with st.expander("相談シート（Markdown 原文）"):
         st.code(ticket.sheet_markdown, language="markdown", wrap_lines=True)
         st.download_button(
@@ -139,39 +158,31 @@ def sheet_view(ticket: Ticket) -> None:
         )
 
 
-def _base_key(ticket: Ticket) -> str:
-    return f"detail_base_{ticket.id}"
-
-
 def workflow(ticket: Ticket, advisor: dict[str, Any]) -> None:
-    """Status / assignee / notes. Widgets start from the database; after a save they are re-initialised."""
-    base_key = _base_key(ticket)
-    keys = {
-        "status": f"detail_status_{ticket.id}",
-        "assignee": f"detail_assignee_{ticket.id}",
-        "notes": f"detail_notes_{ticket.id}",
-    }
+    """Status and assignee. Widgets start from the database; after a save they are re-initialised."""
+    keys = {"status": f"detail_status_{ticket.id}", "assignee": f"detail_assignee_{ticket.id}"}
+    base_key = f"detail_base_{ticket.id}"
     if base_key not in st.session_state:
-        base = {"status": ticket.status, "assignee": ticket.assignee or "", "notes": ticket.notes or ""}
-        st.session_state[base_key] = base
+        st.session_state[base_key] = {"status": ticket.status, "assignee": ticket.assignee or ""}
         for name, key in keys.items():
-            st.session_state[key] = base[name]
+            st.session_state[key] = st.session_state[base_key][name]
     base = st.session_state[base_key]
+    names = resources.advisor_names()
+    options = ["", *names, *([base["assignee"]] if base["assignee"] and base["assignee"] not in names else [])]
     st.selectbox("状態", list(STATUS_LABELS), key=keys["status"], format_func=STATUS_LABELS.get)
-    st.text_input("担当者", key=keys["assignee"], max_chars=64, placeholder=f"例: {advisor['username']}")
-    st.text_area("メモ（相談者には表示されません）", key=keys["notes"], height=120, max_chars=4000)
+    st.selectbox(
+        "担当者",
+        options,
+        key=keys["assignee"],
+        format_func=lambda u: resources.advisor_label(u, names) if u else "（未割り当て）",
+    )
     if st.button("保存", key=f"detail_save_{ticket.id}", type="primary", icon=":material/save:"):
-        changes = {
-            name: st.session_state[key]
-            for name, key in keys.items()
-            if (st.session_state[key] or "") != (base[name] or "")
-        }
+        changes = {name: st.session_state[key] for name, key in keys.items() if st.session_state[key] != base[name]}
         resources.store().update_ticket(
             ticket.id,
             advisor["username"],
             status=changes.get("status", UNSET),
-            assignee=(changes["assignee"].strip() or None) if "assignee" in changes else UNSET,
-            notes=changes.get("notes", UNSET),
+            assignee=(changes["assignee"] or None) if "assignee" in changes else UNSET,
         )
         for key in [base_key, *keys.values()]:
             st.session_state.pop(key, None)
@@ -182,12 +193,56 @@ def workflow(ticket: Ticket, advisor: dict[str, Any]) -> None:
         st.success(saved)
 
 
-def detail_of(event: Any) -> str:
+def add_note(ticket_id: int, author: str) -> None:
+    """The 「メモを追加」 button: append the typed note and empty the box (a callback, before the box is drawn)."""
+    key = f"detail_note_{ticket_id}"
+    text = str(st.session_state.get(key) or "").strip()
+    if not text:
+        st.session_state["detail_note_error"] = "メモが空です。書いてから追加してください。"
+        return
+    resources.store().add_note(ticket_id, author, text)
+    st.session_state[key] = ""
+
+
+def notes(ticket: Ticket, advisor: dict[str, Any]) -> None:
+    """The notes thread, oldest first, each with its author and time; a new note is appended below."""
+    st.markdown("##### メモ（相談者には表示されません）")
+    thread = resources.store().notes([ticket.id]).get(ticket.id, [])
+    names = resources.advisor_names()
+    if not thread:
+        st.caption("まだメモはありません。")
+    for note in thread:
+        with st.container(border=True):
+            st.caption(f"{escape_label(resources.advisor_label(note.author, names))} ・ {jst(note.created_at)}")
+            st.markdown(safe_markdown(note.body))
+    st.text_area(
+        "メモを追加",
+        key=f"detail_note_{ticket.id}",
+        height=90,
+        max_chars=4000,
+        placeholder="例: 折り返し電話済み。来週火曜に面談予定。",
+    )
+    st.button(
+        "メモを追加",
+        key=f"detail_note_add_{ticket.id}",
+        icon=":material/add_comment:",
+        on_click=add_note,
+        args=(ticket.id, advisor["username"]),
+    )
+    error = st.session_state.pop("detail_note_error", None)
+    if error:
+        st.error(error)
+
+
+def detail_of(event: Any, names: dict[str, str]) -> str:
     d = event.detail or {}
     if event.action == "status_changed":
         return f"{d.get('from_label', d.get('from'))} → {d.get('to_label', d.get('to'))}"
     if event.action == "assignee_changed":
-        return f"{d.get('from') or '（なし）'} → {d.get('to') or '（なし）'}"
+        before, after = (resources.advisor_label(d[k], names) if d.get(k) else "（なし）" for k in ("from", "to"))
+        return f"{before} → {after}"
+    if event.action == "note_added":
+        return f"{d.get('chars', 0)}文字"
     if event.action == "notes_changed":
         return f"{d.get('chars_before', 0)}文字 → {d.get('chars_after', 0)}文字"
     if event.action == "created":
@@ -197,50 +252,63 @@ def detail_of(event: Any) -> str:
 
 def audit(ticket: Ticket) -> None:
     st.markdown("##### 対応履歴（監査ログ）")
-    events = resources.store().audit_trail(ticket.id)
+    names = resources.advisor_names()
     rows = [
         {
             "日時": jst(e.at),
-            "操作者": e.actor,
+            "操作者": resources.advisor_label(e.actor, names),
             "操作": ACTIONS_JA.get(e.action, e.action),
-            "内容": detail_of(e),
+            "内容": detail_of(e, names),
         }
-        for e in events
+        for e in resources.store().audit_trail(ticket.id)
     ]
     st.dataframe(rows, hide_index=True)
 
 
+def back_to_queue() -> None:
+    """The queue with the filters it had (kept by the queue page), not a reset list."""
+    st.page_link(
+        navigation.page(navigation.QUEUE),
+        label="受付一覧に戻る",
+        icon=":material/arrow_back:",
+        query_params=st.session_state.get(state.QUEUE_QUERY) or {},
+    )
+
+
 def render() -> None:
     advisor = navigation.require_advisor()
-    ticket_id = st.session_state.get(state.ADVISOR_TICKET)
-    ticket = resources.store().get_ticket(int(ticket_id)) if ticket_id else None
-    if ticket is None:
+    number = st.query_params.get(navigation.TICKET_NO) or ""
+    ticket = resources.store().get_ticket_by_public_no(number) if number else None
+    if ticket is None or not allowed(advisor, ticket):
         st.title("案件詳細")
-        st.info("受付一覧から案件を選ぶか、受付番号を入力してください。")
-        lookup()
-        return
-    if not allowed(advisor, ticket):
-        st.title("案件詳細")
-        st.error("この案件は、あなたの担当窓口に届いた案件ではありません。")
+        if ticket is None and number:
+            st.error("その受付番号の案件は見つかりません。")
+        elif ticket is None:
+            st.info("受付一覧から案件を選ぶか、受付番号を入力してください。")
+        else:
+            st.error("この案件は、あなたの担当窓口に届いた案件ではありません。")
+        back_to_queue()
         lookup()
         return
     record_view(advisor, ticket)
+    back_to_queue()
     header(ticket)
+    contact_box(ticket)
     left, right = st.columns([3, 2], gap="large")
     with left:
-        tab_sheet, tab_talk, tab_sources = st.tabs(["相談シート", "会話", "出典"])
-        with tab_sheet:
+        sheet_tab, talk_tab, sources_tab = st.tabs(["相談シート", "会話", "出典"], key=f"detail_tabs_{ticket.id}")
+        with sheet_tab:
             sheet_view(ticket)
-        with tab_talk:
+        with talk_tab:
             conversation(ticket.sheet_json or {})
-        with tab_sources:
-            citations(ticket.sheet_json or {})
+        with sources_tab:
+            citations(ticket)
     with right:
         with st.container(border=True):
             workflow(ticket, advisor)
+        notes(ticket, advisor)
         audit(ticket)
     st.divider()
-    st.page_link(navigation.page(navigation.QUEUE), label="受付一覧に戻る", icon=":material/arrow_back:")
     lookup()
 
 

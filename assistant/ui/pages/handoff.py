@@ -1,27 +1,34 @@
 """相談窓口につなぐ: turn the conversation into an editable consultation sheet and submit it as a ticket.
 
-Privacy: without the consent checkbox the sheet is masked by :func:`build_sheet` and contact details
-are neither asked for (inputs disabled) nor stored. Text that looks like a trade secret (recipes, process
-conditions, drawings, source code) cannot be masked without losing the question, so it is gated instead: the
-page lists what it found and sends only after the user ticks that they mean to share it. Submitting is idempotent: the key lives in the
-session, so a double click or a retried request returns the same ticket. A user sees only the
-tickets of their own session token.
+The draft starts from the message that triggered the handoff (:mod:`assistant.ui.handoff_source`), with the
+conversation as context. Fields are laid out in rows in reading order, so Tab moves the way the eye does. Contact
+details are checked (:mod:`assistant.ui.contact`) before anything is sent, with the problem under the field and
+nothing typed lost. The preview shows the sheet as the advisor will read it, contact details included; that same
+text is what the ticket stores. After sending, the receipt (:mod:`assistant.ui.receipt`) replaces the form at the
+top of the view.
+
+Privacy: without the consent checkbox the sheet is masked by :func:`build_sheet` and contact details are neither
+asked for (inputs disabled) nor stored. Text that looks like a trade secret (recipes, process conditions, drawings,
+source code) cannot be masked without losing the question, so it is gated instead: the page lists what it found and
+sends only after the user ticks that they mean to share it. Submitting is idempotent: the key lives in the session,
+so a double click or a retried request returns the same ticket. A user sees only the tickets of their own session.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from typing import Any
 
 import streamlit as st
 
 from assistant.handoff import HandoffDecision, build_sheet, mask_pii
-from assistant.handoff.decision import URGENCY_JA
 from assistant.handoff.facts import PREFECTURE_NAMES
-from assistant.tickets.models import JST
-from assistant.ui import components, navigation, resources, state
-from assistant.ui.safe_text import escape_label
+from assistant.handoff.sheet import ConsultationSheet
+from assistant.tickets.models import CONTACT_LABELS, jst
+from assistant.ui import components, contact, layout, navigation, receipt, resources, state
+from assistant.ui.handoff_source import Source, find_source
+from assistant.ui.labels import t, urgency
+from assistant.ui.safe_text import escape_label, safe_markdown
 from chizai.logsafe import log_exception
 
 log = logging.getLogger(__name__)
@@ -31,6 +38,7 @@ DRAFT_FOR = P + "draft_for"
 IDEMPOTENCY = P + "idempotency_key"
 RESULT = P + "result"
 CONFIDENTIAL_OK = P + "confidential_ok"
+SUBMIT_TRIED = P + "submit_tried"
 K = {  # widget keys of the form (all persist across page visits)
     "question": P + "question",
     "earlier": P + "earlier",
@@ -47,44 +55,15 @@ K = {  # widget keys of the form (all persist across page visits)
     "email": P + "contact_email",
     "when": P + "contact_when",
 }
-CONTACT_FIELDS = (
-    ("company", "会社名・屋号"),
-    ("name", "お名前"),
-    ("phone", "電話番号"),
-    ("email", "メールアドレス"),
-    ("when", "連絡のつきやすい時間帯"),
-)
-MAX_CONVERSATION = 12
+CONTACT_KEYS = dict(zip(CONTACT_LABELS, ("company", "name", "phone", "email", "when"), strict=True))
+CONTACT_ROWS = (("お名前", "会社名・屋号"), ("電話番号", "メールアドレス"), ("連絡のつきやすい時間帯",))
+INPUT_TYPES = {"電話番号": "phone", "メールアドレス": "email"}
 EXPLICIT_JA = "ご本人が担当者・専門家との相談を希望しています。"
 
 
-@dataclass
-class Source:
-    """What the sheet is prefilled from: the answer the user asked to hand off (or nothing)."""
-
-    message: dict[str, Any] | None
-    question: str = ""
-    earlier: list[str] = field(default_factory=list)
-    conversation: list[dict[str, str]] = field(default_factory=list)
-
-    @property
-    def id(self) -> str:
-        return self.message["id"] if self.message else "blank"
-
-
-def find_source() -> Source:
-    msgs = state.messages()
-    msg = state.find_message(st.session_state.get(state.HANDOFF_SOURCE)) or state.last_answer()
-    if msg is None:
-        return Source(None)
-    upto = msgs.index(msg) if msg in msgs else len(msgs)
-    users = [m["content"] for m in msgs[:upto] if m["role"] == "user"]
-    question = msg.get("question") or (users[-1] if users else "")
-    earlier = [" ".join(u.split()) for u in users[:-1]] if users and users[-1] == question else users
-    conversation = [
-        {"role": m["role"], "content": m["content"]} for m in msgs[: upto + 1] if not m.get("error")
-    ]
-    return Source(msg, question, earlier, conversation[-MAX_CONVERSATION:])
+def current_source() -> Source:
+    """The conversation's trigger, or a blank form once this conversation has been handed over."""
+    return Source(None) if st.session_state.get(state.HANDED_OFF) else find_source(state.messages())
 
 
 def init_draft(source: Source) -> None:
@@ -95,18 +74,19 @@ def init_draft(source: Source) -> None:
         del st.session_state[key]
     decision = decide(source.question, source.earlier, source)
     facts = decision.facts if decision else None
-    chat_pref = st.session_state.get("chat_prefecture") or ""
     values = {
         "question": source.question,
         "earlier": "\n".join(source.earlier),
         "answer": (source.message or {}).get("content", ""),
-        "prefecture": (facts.prefecture if facts and facts.prefecture else chat_pref) or "",
+        "prefecture": (facts.prefecture if facts and facts.prefecture else None)
+        or st.session_state.get(state.CHAT_PREFECTURE)
+        or "",
         "industry": "、".join(facts.industry) if facts else "",
         "deadline": (facts.deadline if facts else None) or "",
         "size": (facts.company_size if facts else None) or "",
         "attach": bool(source.conversation),
         "consent": False,
-        **{name: "" for name, _ in CONTACT_FIELDS},
+        **{name: "" for name in CONTACT_KEYS.values()},
     }
     for name, value in values.items():
         st.session_state[K[name]] = value
@@ -134,9 +114,7 @@ def decide(
         return decision
     reasons = ["explicit-request", *[r for r in decision.reasons if r != "explicit-request"]]
     windows = policy.rank_windows(reasons, [(t, 1.0) for t in decision.topics], question, prefecture or None)
-    label = (
-        policy.reasons["explicit-request"].label_ja if "explicit-request" in policy.reasons else EXPLICIT_JA
-    )
+    label = policy.reasons["explicit-request"].label_ja if "explicit-request" in policy.reasons else EXPLICIT_JA
     return decision.model_copy(
         update={
             "recommended": True,
@@ -153,108 +131,89 @@ def form_values() -> dict[str, Any]:
     return {name: st.session_state.get(key) for name, key in K.items()}
 
 
-def draw_form(source: Source, locked: bool) -> None:
+def typed_contact(v: dict[str, Any]) -> dict[str, str]:
+    return {label: str(v[name] or "") for label, name in CONTACT_KEYS.items()}
+
+
+def draw_case(source: Source, lang: str) -> None:
+    """The question, its background and facts, in rows so the tab order follows the layout."""
     st.text_area(
-        "相談内容（ご質問）",
-        key=K["question"],
-        height=120,
-        max_chars=4000,
-        disabled=locked,
-        persist_state="session",
-        help="担当者が最初に読む内容です。必要に応じて書き足してください。",
+        t("f_question", lang), key=K["question"], height=120, max_chars=4000, persist_state="session",
+        help=t("f_question_help", lang),
     )
-    st.text_area(
-        "それまでのご質問・経緯（1行に1つ）",
-        key=K["earlier"],
-        height=90,
-        max_chars=4000,
-        disabled=locked,
-        persist_state="session",
+    st.text_area(t("f_earlier", lang), key=K["earlier"], height=90, max_chars=4000, persist_state="session")
+    st.text_area(t("f_answer", lang), key=K["answer"], height=150, max_chars=6000, persist_state="session")
+    left, right = st.columns(2)
+    left.selectbox(
+        t("f_prefecture", lang), ["", *PREFECTURE_NAMES], key=K["prefecture"], persist_state="session",
+        format_func=lambda p: p or t("location_none", lang), help=t("f_prefecture_help", lang),
     )
-    st.text_area(
-        "これまでの AI の回答",
-        key=K["answer"],
-        height=150,
-        max_chars=6000,
-        disabled=locked,
-        persist_state="session",
+    right.text_input(
+        t("f_industry", lang), key=K["industry"], max_chars=100, persist_state="session",
+        placeholder=t("f_industry_ph", lang),
     )
-    c1, c2 = st.columns(2)
-    with c1:
-        st.selectbox(
-            "所在地（都道府県）",
-            ["", *PREFECTURE_NAMES],
-            key=K["prefecture"],
-            disabled=locked,
-            format_func=lambda p: p or "選択しない",
-            persist_state="session",
-            help="地域の窓口に届けるために使います。",
-        )
-        st.text_input(
-            "業種",
-            key=K["industry"],
-            max_chars=100,
-            disabled=locked,
-            persist_state="session",
-            placeholder="例: 食品製造",
-        )
-    with c2:
-        st.text_input(
-            "期限（あれば）",
-            key=K["deadline"],
-            max_chars=100,
-            disabled=locked,
-            persist_state="session",
-            placeholder="例: 来週金曜までに回答を求められている",
-        )
-        st.text_input(
-            "企業規模",
-            key=K["size"],
-            max_chars=100,
-            disabled=locked,
-            persist_state="session",
-            placeholder="例: 従業員20名",
-        )
+    left, right = st.columns(2)
+    left.text_input(
+        t("f_deadline", lang), key=K["deadline"], max_chars=100, persist_state="session",
+        placeholder=t("f_deadline_ph", lang),
+    )
+    right.text_input(
+        t("f_size", lang), key=K["size"], max_chars=100, persist_state="session", placeholder=t("f_size_ph", lang)
+    )
     if source.conversation:
-        st.checkbox("チャットの会話履歴も添付する", key=K["attach"], disabled=locked, persist_state="session")
-    st.markdown("**連絡先（任意）**")
-    st.checkbox(
-        "入力した連絡先と相談内容（個人情報を含む）を、相談窓口の担当者に提供することに同意します。",
-        key=K["consent"],
-        disabled=locked,
-        persist_state="session",
-        help="同意がない場合、連絡先は保存されず、相談内容の電話番号・メールアドレスなどは伏せ字にして送ります。",
-    )
+        st.checkbox(t("f_attach", lang), key=K["attach"], persist_state="session")
+
+
+def draw_contact(lang: str, problems: dict[str, str]) -> None:
+    """Consent, then name, company, phone, e-mail and time, each with what is wrong with it right below."""
+    st.markdown(f"**{t('contact_title', lang)}**")
+    st.checkbox(t("consent", lang), key=K["consent"], persist_state="session", help=t("consent_help", lang))
     consent = bool(st.session_state.get(K["consent"]))
     if not consent:
-        st.caption(
-            "同意がない場合、連絡先は入力できず保存もされません。"
-            "相談内容の個人情報は伏せ字（例: 090-\\*\\*\\*\\*-\\*\\*\\*\\*）になります。"
-        )
-    cols = st.columns(2)
-    for i, (name, label) in enumerate(CONTACT_FIELDS):
-        with cols[i % 2]:
-            st.text_input(
-                label, key=K[name], max_chars=200, disabled=locked or not consent, persist_state="session"
-            )
+        st.caption(t("no_consent", lang))
+    for row in CONTACT_ROWS:
+        for column, label in zip(st.columns(2), row, strict=False):
+            with column:
+                st.text_input(
+                    t(label, lang),
+                    key=K[CONTACT_KEYS[label]],
+                    max_chars=200,
+                    disabled=not consent,
+                    persist_state="session",
+                    type=INPUT_TYPES.get(label, "default"),
+                    validate="" if label in INPUT_TYPES else None,
+                    icon="" if label in INPUT_TYPES else None,
+                    placeholder=t(f"ph_{label}", lang),
+                )
+                if consent and label in problems:
+                    st.caption(f":red[{contact.message(problems[label], lang)}]")
 
 
-def build(source: Source, v: dict[str, Any], decision: HandoffDecision | None):  # -> ConsultationSheet | None
+def contact_problems(v: dict[str, Any]) -> dict[str, str]:
+    """Problems to show: wrong formats at once, missing fields only after the user tried to send."""
+    if not v["consent"]:
+        return {}
+    found = contact.problems(typed_contact(v))
+    if st.session_state.get(SUBMIT_TRIED):
+        return found
+    return {label: code for label, code in found.items() if code.endswith("_invalid")}
+
+
+def build(source: Source, v: dict[str, Any], decision: HandoffDecision | None) -> ConsultationSheet | None:
     if decision is None:
         return None
     earlier = [line for line in (v["earlier"] or "").splitlines() if line.strip()]
     facts = {
         "prefecture": v["prefecture"] or None,
-        "industry": [s for s in _split(v["industry"])],
+        "industry": _split(v["industry"]),
         "deadline": v["deadline"] or None,
         "company_size": v["size"] or None,
     }
-    citations = (source.message or {}).get("citations") or []
     return build_sheet(
         v["question"].strip(),
         [{"role": "user", "content": e} for e in earlier],
         v["answer"] or "",
-        citations,
+        (source.message or {}).get("citations") or [],
         decision,
         facts=facts,
         consent=bool(v["consent"]),
@@ -265,7 +224,23 @@ def _split(text: str | None) -> list[str]:
     return [s.strip() for s in (text or "").replace(",", "、").split("、") if s.strip()]
 
 
-def ticket_payload(source: Source, v: dict[str, Any], sheet: Any) -> dict[str, Any]:
+def contact_of(v: dict[str, Any]) -> dict[str, str] | None:
+    return (contact.cleaned(typed_contact(v)) or None) if v["consent"] else None
+
+
+def sheet_text(sheet: ConsultationSheet, v: dict[str, Any]) -> str:
+    """The sheet as the advisor reads it: the handoff sheet plus who to call back (what the ticket stores)."""
+    details = contact_of(v)
+    if details:
+        lines = [f"- {label}: {value}" for label, value in details.items()]
+    elif v["consent"]:
+        lines = ["連絡先の入力はありません。相談者は受付番号で問い合わせます。"]
+    else:
+        lines = ["ご本人の同意がないため、連絡先はありません。相談者は受付番号で問い合わせます。"]
+    return sheet.to_markdown().rstrip("\n") + "\n\n## 連絡先\n\n" + "\n".join(lines) + "\n"
+
+
+def ticket_payload(source: Source, v: dict[str, Any], sheet: ConsultationSheet) -> dict[str, Any]:
     """The sheet as JSON plus what the advisor's detail view shows: the conversation and full citations."""
     consent = bool(v["consent"])
     data = sheet.model_dump(mode="json")
@@ -274,153 +249,148 @@ def ticket_payload(source: Source, v: dict[str, Any], sheet: Any) -> dict[str, A
             {"role": m["role"], "content": m["content"] if consent else mask_pii(m["content"])}
             for m in source.conversation
         ]
-    data["citation_details"] = [
-        {
-            k: c.get(k)
-            for k in ("n", "title", "publisher", "url", "page", "page_label", "section", "source", "quote")
-        }
-        for c in (source.message or {}).get("citations") or []
-    ]
+    keys = ("n", "doc_id", "title", "publisher", "url", "page", "page_label", "section", "quote")
+    data["citation_details"] = [{k: c.get(k) for k in keys} for c in (source.message or {}).get("citations") or []]
     return data
 
 
-def contact_of(v: dict[str, Any]) -> dict[str, str] | None:
-    if not v["consent"]:
-        return None
-    contact = {label: str(v[name]).strip() for name, label in CONTACT_FIELDS if str(v[name] or "").strip()}
-    return contact or None
-
-
-def submit(source: Source, v: dict[str, Any], decision: HandoffDecision, sheet: Any) -> None:
+def submit(source: Source, v: dict[str, Any], decision: HandoffDecision, sheet: ConsultationSheet) -> None:
+    details = contact_of(v)
     ticket = resources.store().create_ticket(
         ticket_payload(source, v, sheet),
-        sheet.to_markdown(),
+        sheet_text(sheet, v),
         question=sheet.question,
         urgency=sheet.urgency or "low",
         category=sheet.topics[0] if sheet.topics else None,
         prefecture=v["prefecture"] or None,
         windows=[w.id for w in decision.windows],
-        contact=contact_of(v),
+        contact=details,
         consent=bool(v["consent"]),
         session_token=state.session_token(),
         idempotency_key=st.session_state[IDEMPOTENCY],
     )
-    st.session_state[RESULT] = {"public_no": ticket.public_no, "windows": list(ticket.windows)}
+    st.session_state[RESULT] = {
+        "public_no": ticket.public_no,
+        "windows": list(ticket.windows),
+        "contact": details or {},
+        "language": source.language,
+    }
     if source.message is not None:
         st.session_state[state.HANDED_OFF] = ticket.public_no
 
 
 def new_draft() -> None:
+    """「別の相談を送る」: a blank form with a new idempotency key."""
     for key in [k for k in st.session_state if str(k).startswith(P)]:
         del st.session_state[key]
-    st.session_state.pop(state.HANDOFF_SOURCE, None)
     st.session_state[DRAFT_FOR] = "blank"
     st.session_state[IDEMPOTENCY] = state.new_id() + state.new_id()
 
 
-def show_result(result: dict[str, Any]) -> None:
-    names = "、".join(resources.window_name(w) for w in result["windows"]) or "（窓口の割り当てなし）"
-    st.success(
-        f"ご相談を受け付けました。受付番号は **{result['public_no']}** です。\n\n"
-        f"この相談を見られるのは、次の窓口の担当者です: {escape_label(names)}\n\n"
-        "担当者からの連絡をお待ちください。お問い合わせの際は受付番号をお伝えください。",
-        icon=":material/check_circle:",
-    )
-    st.button("別の相談を送る", key="another_ticket", on_click=new_draft)
-
-
-def confidential_gate(notes: list[str], locked: bool) -> bool:
+def confidential_gate(notes: list[str], lang: str) -> bool:
     """Warn about likely trade secrets in the sheet; True once the user confirmed sending them anyway."""
     st.warning(
-        "相談シートに、社外秘の技術情報や営業秘密かもしれない内容が含まれています。"
-        "送る前に、窓口の担当者に伝えてよい内容か確認してください（不要なら上の欄から削除できます）。\n\n"
-        + "\n".join(f"- {escape_label(n)}" for n in notes),
+        t("confidential_warning", lang) + "\n\n" + "\n".join(f"- {escape_label(n)}" for n in notes),
         icon=":material/lock:",
     )
-    st.checkbox(
-        "この内容を相談窓口の担当者に伝えることを確認しました",
-        key=CONFIDENTIAL_OK,
-        disabled=locked,
-        persist_state="session",
-    )
+    st.checkbox(t("confidential_ok", lang), key=CONFIDENTIAL_OK, persist_state="session")
     return bool(st.session_state.get(CONFIDENTIAL_OK))
 
 
-def preview(decision: HandoffDecision | None, sheet: Any) -> None:
-    if decision is None:
-        st.info("相談内容を入力すると、届け先の窓口と相談シートを確認できます。")
+def preview(decision: HandoffDecision | None, sheet: ConsultationSheet | None, v: dict[str, Any], lang: str) -> None:
+    if decision is None or sheet is None:
+        st.info(t("type_first", lang))
         return
     with st.container(border=True):
-        urgency = URGENCY_JA.get(decision.urgency or "", "—")
-        st.markdown(f"**届け先の窓口**（緊急度: {urgency}）")
-        st.markdown(
-            "\n".join(components.window_lines([w.model_dump() for w in decision.windows], limit=5))
-            or "（該当する窓口が見つかりません）"
-        )
-    with st.expander("送信される相談シートを確認する"):
-        st.code(sheet.to_markdown(), language="markdown", wrap_lines=True)
+        st.markdown(f"**{t('destination', lang, level=urgency(decision.urgency, lang))}**")
+        windows = [w.model_dump() for w in decision.windows]
+        st.markdown("\n".join(components.window_lines(windows, limit=5, lang=lang)) or t("no_windows", lang))
+    with st.expander(t("preview", lang)):
+        # One heading level per #, shifted so the sheet's title does not outshout the page's.
+        shifted = "\n".join("###" + line if line.startswith("#") else line for line in sheet_text(sheet, v).split("\n"))
+        st.markdown(safe_markdown(shifted))
 
 
-def my_tickets() -> None:
+def my_tickets(lang: str) -> None:
     tickets = resources.store().tickets_for_session(state.session_token())
-    st.subheader("このブラウザから送った相談")
+    st.subheader(t("my_tickets", lang))
     if not tickets:
-        st.caption("まだありません。ブラウザを閉じると一覧は表示されなくなるため、受付番号を控えてください。")
+        st.caption(t("my_tickets_none", lang))
         return
     rows = [
         {
-            "受付番号": t.public_no,
-            "受付日時": t.created_at.astimezone(JST).strftime("%Y-%m-%d %H:%M"),
-            "状態": t.status_label,
-            "緊急度": t.urgency_label,
-            "窓口": "、".join(resources.window_name(w) for w in t.windows or []),
+            "受付番号": ticket.public_no,
+            "受付日時": jst(ticket.created_at),
+            "状態": ticket.status_label,
+            "緊急度": ticket.urgency_label,
+            "窓口": "、".join(resources.window_name(w) for w in ticket.windows or []),
         }
-        for t in tickets
+        for ticket in tickets
     ]
     st.dataframe(rows, hide_index=True)
 
 
+def done(result: dict[str, Any]) -> None:
+    """After sending: the receipt at the top of the view, then where to go next."""
+    lang = result.get("language") or "ja"
+    receipt.show(result, lang)
+    layout.scroll_to("receipt")
+    with st.container(horizontal=True):
+        st.page_link(navigation.page(navigation.CHAT), label=t("back_to_chat", lang), icon=":material/arrow_back:")
+        st.button(t("another", lang), key="another_ticket", on_click=new_draft, icon=":material/add:")
+    st.divider()
+    my_tickets(lang)
+
+
+def send(source: Source, v: dict[str, Any], decision: HandoffDecision, sheet: ConsultationSheet, lang: str) -> None:
+    """The submit button's work: refuse with the fields to fix, or create the ticket and show the receipt."""
+    if v["consent"] and contact.problems(typed_contact(v)):
+        st.session_state[SUBMIT_TRIED] = True
+        st.rerun()  # redraw with every problem under its field
+    try:
+        submit(source, v, decision, sheet)
+    except Exception:  # noqa: BLE001 - keep the draft; the idempotency key makes a retry safe
+        log_exception(log, "could not create ticket")  # no sheet or contact details in the log
+        st.error(t("send_failed", lang))
+    else:
+        st.rerun()
+
+
 def render() -> None:
-    st.title("相談窓口につなぐ")
-    st.markdown(
-        "チャットの内容から **相談シート** を作りました。内容を確認・修正して送ると、"
-        "相談窓口の担当者が受け付けます（相談は無料の窓口が中心です）。"
-    )
-    source = find_source()
-    init_draft(source)
     result = st.session_state.get(RESULT)
     if result:
-        show_result(result)
-    elif source.message is None:
-        st.caption("チャットの会話はまだありません。相談内容を直接入力して送ることもできます。")
-    draw_form(source, locked=bool(result))
+        st.title(t("connect", result.get("language")))
+        done(result)
+        return
+    source = current_source()
+    init_draft(source)
+    lang = source.language
+    st.title(t("connect", lang))
+    st.markdown(t("handoff_intro", lang))
+    if source.message is None:
+        st.caption(t("handoff_blank", lang))
     v = form_values()
+    problems = contact_problems(v)
+    draw_case(source, lang)
+    draw_contact(lang, problems)
     decision = decide(v["question"] or "", _split_lines(v["earlier"]), source, v["prefecture"])
     sheet = build(source, v, decision)
-    preview(decision, sheet)
+    preview(decision, sheet, v, lang)
     notes = list(sheet.confidential_notes) if sheet is not None else []
-    confirmed = not notes or confidential_gate(notes, locked=bool(result))
+    confirmed = not notes or confidential_gate(notes, lang)
+    if problems and st.session_state.get(SUBMIT_TRIED):
+        fix = "\n".join(f"- {t(label, lang)}: {contact.message(code, lang)}" for label, code in problems.items())
+        st.error(t("fix_first", lang) + "\n\n" + fix, icon=":material/error:")
     clicked = st.button(
-        "この内容で相談を送る",
-        key="submit_ticket",
-        type="primary",
-        icon=":material/send:",
-        disabled=bool(result) or decision is None or not confirmed,
+        t("submit", lang), key="submit_ticket", type="primary", icon=":material/send:",
+        disabled=decision is None or not confirmed,
     )
-    if clicked and decision is not None and sheet is not None and not result and confirmed:
-        try:
-            submit(source, v, decision, sheet)
-        except Exception:  # noqa: BLE001 - keep the draft; the idempotency key makes a retry safe
-            log_exception(log, "could not create ticket")  # no sheet or contact details in the log
-            st.error(
-                "送信できませんでした。内容はそのまま残っています。少し時間をおいてもう一度送信してください。"
-            )
-        else:
-            st.rerun()
+    if clicked and decision is not None and sheet is not None and confirmed:
+        send(source, v, decision, sheet, lang)
     st.divider()
-    my_tickets()
+    my_tickets(lang)
     if source.message is not None:
-        st.page_link(navigation.page(navigation.CHAT), label="チャットに戻る", icon=":material/arrow_back:")
+        st.page_link(navigation.page(navigation.CHAT), label=t("back_to_chat", lang), icon=":material/arrow_back:")
 
 
 def _split_lines(text: str | None) -> list[str]:

@@ -2,7 +2,8 @@
 
 Checking, lockout and the audit line of every attempt are :class:`assistant.tickets.AdvisorAuth`'s
 job; this page shows one generic message for every failure so it does not reveal which usernames
-exist.
+exist. Anyone can open this page, so it names no command or other operational detail. A login returns to
+the advisor page that sent the user here (``?next=``, see :mod:`assistant.ui.navigation`), else the queue.
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ from __future__ import annotations
 import streamlit as st
 
 from assistant.ui import navigation, resources, state
-
-JUST_LOGGED_IN = "advisor_just_logged_in"
 
 
 def login_form() -> None:
@@ -33,13 +32,10 @@ def login_form() -> None:
         return
     advisor = result.advisor
     state.login(advisor.username, advisor.display_name, list(advisor.windows or []))
-    st.session_state[JUST_LOGGED_IN] = True
-    st.rerun()  # the next run registers the advisor pages, then goes to the queue
+    navigation.return_after_login()
 
 
 def signed_in(advisor: dict) -> None:
-    if st.session_state.pop(JUST_LOGGED_IN, False):
-        navigation.go(navigation.QUEUE)
     scope = "、".join(resources.window_name(w) for w in advisor["windows"]) or "すべての窓口"
     st.success(f"{advisor['display_name']}（{advisor['username']}）としてログインしています。担当: {scope}")
     st.page_link(navigation.page(navigation.QUEUE), label="受付一覧を開く", icon=":material/inbox:")
@@ -56,10 +52,9 @@ def render() -> None:
     if advisor:
         signed_in(advisor)
         return
-    st.caption(
-        "相談窓口の担当者（相談員）専用です。アカウントは管理者が "
-        "`python -m assistant.tickets create-advisor` で作成します。"
-    )
+    if st.query_params.get(navigation.NEXT) in navigation.ADVISOR_PAGES:
+        st.info("このページを開くには、担当者としてログインしてください。ログイン後に元のページへ戻ります。")
+    st.caption("相談窓口の担当者（相談員）専用のページです。アカウントがない場合は、管理者にお問い合わせください。")
     login_form()
 
 

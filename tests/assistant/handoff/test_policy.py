@@ -121,7 +121,7 @@ def test_business_question_out_of_scope_points_to_general_windows() -> None:
 
 
 def test_decision_carries_model_evidence_and_serialises(reader: Reader) -> None:
-    d = reader.decide("取引先から内容証明郵便で使用料を請求されました。電話は090-1234-5678です", support=0.7)
+    d = reader.decide("他社から特許侵害だという警告書が届きました。電話は090-1234-5678です", support=0.7)
     data = json.loads(json.dumps(d.to_dict(), ensure_ascii=False))
     assert data == d.model_dump(mode="json")
     assert data["recommended"] and data["urgency"] == "high"

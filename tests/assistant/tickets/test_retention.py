@@ -13,22 +13,13 @@ from sqlalchemy import select
 from assistant.tickets import TicketStore
 from assistant.tickets.__main__ import main
 from assistant.tickets.db import dispose_all, get_engine, head_revision, init_db
-from assistant.tickets.models import AuditEvent, Feedback, Ticket
+from assistant.tickets.models import AuditEvent, Feedback, Ticket, TicketNote
 from assistant.tickets.retry import RetryPolicy
 from chizai.settings import get_settings
+from tests.assistant.tickets.clock import StillClock
 
 FAST = RetryPolicy(attempts=3, base_delay=0.001, max_delay=0.01)
 START = datetime(2025, 1, 10, 9, 0, tzinfo=UTC)
-
-
-class Clock:
-    """Stands still until the test moves it."""
-
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -38,12 +29,12 @@ def url(tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> StillClock:
+    return StillClock(START)
 
 
 @pytest.fixture
-def store(url: str, clock: Clock) -> TicketStore:
+def store(url: str, clock: StillClock) -> TicketStore:
     return TicketStore(url, retry=FAST, clock=clock)
 
 
@@ -68,14 +59,15 @@ def rows(store: TicketStore, model: type) -> list:  # type: ignore[type-arg]
         return list(s.scalars(select(model).order_by(model.id)))
 
 
-def test_purge_deletes_only_closed_tickets_past_retention_and_keeps_the_trail(store: TicketStore, clock: Clock) -> None:
+def test_purge_deletes_only_closed_tickets_past_retention_and_keeps_the_trail(store: TicketStore, clock: StillClock) -> None:
     done_old = submit(store, "完了した古い相談")
     forwarded_old = submit(store, "転送した古い相談")
     open_old = submit(store, "対応中の古い相談")
     new_old = submit(store, "新規のまま古い相談")
     store.add_feedback(session_token="sme-1", question="古い評価", answer="A", score=1)
     clock.now = START + timedelta(days=1)
-    store.update_ticket(done_old.id, "yamada", status="完了", notes="折り返し済み 090-1234-5678")
+    store.update_ticket(done_old.id, "yamada", status="完了")
+    store.add_note(done_old.id, "yamada", "折り返し済み 090-1234-5678")
     store.update_ticket(forwarded_old.id, "yamada", status="転送")
     store.update_ticket(open_old.id, "yamada", status="対応中")
     # Created long ago but closed recently: its 90 days start at closing.
@@ -95,6 +87,7 @@ def test_purge_deletes_only_closed_tickets_past_retention_and_keeps_the_trail(st
     assert sorted(report.public_nos) == sorted(dry.public_nos) and report.feedback == 1
     assert {t.public_no for t in rows(store, Ticket)} == {open_old.public_no, new_old.public_no, closed_late.public_no}
     assert [f.id for f in rows(store, Feedback)] == [recent_feedback.id]
+    assert rows(store, TicketNote) == []  # the purged ticket's notes went with it
 
     events = rows(store, AuditEvent)
     kept = {e.id: (e.actor, e.action, e.at) for e in events if e.id in trail_before}
@@ -103,7 +96,7 @@ def test_purge_deletes_only_closed_tickets_past_retention_and_keeps_the_trail(st
     assert [(e.actor, e.action) for e in trail] == [
         ("assistant", "created"),
         ("yamada", "status_changed"),
-        ("yamada", "notes_changed"),
+        ("yamada", "note_added"),
         ("cron", "purged"),
     ]
     assert all(e.ticket_id is None for e in trail)
@@ -119,7 +112,7 @@ def test_purge_deletes_only_closed_tickets_past_retention_and_keeps_the_trail(st
     assert [e.action for e in store.audit_trail(fresh.id)] == ["created"]
 
 
-def test_purged_text_does_not_linger_in_the_sqlite_file(url: str, store: TicketStore, clock: Clock) -> None:
+def test_purged_text_does_not_linger_in_the_sqlite_file(url: str, store: TicketStore, clock: StillClock) -> None:
     """Debian's SQLite zeroes deleted content by default; other builds rely on the store's secure_delete pragma."""
     marker = "消えるべき相談ゼブラ模様" * 20
     ticket = submit(store, marker)

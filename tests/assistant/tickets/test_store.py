@@ -15,10 +15,13 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import select
 
 from assistant.tickets import (
+    AdvisorAuth,
+    CsvLabels,
     IdempotencyConflict,
     TicketFilters,
     TicketNotFound,
     TicketStore,
+    UnknownAdvisor,
     hash_session_token,
 )
 from assistant.tickets.db import dispose_all, get_engine, head_revision, init_db
@@ -266,12 +269,16 @@ def test_counts_by_status_ignore_the_status_filter(filled: TicketStore) -> None:
     assert set(page.counts_by_status) == set(STATUS_LABELS)
 
 
+def advisors(store: TicketStore, *names: str) -> None:
+    for name in names:
+        AdvisorAuth(store, rounds=4).create_advisor(name, "correct horse battery", display_name=name.title())
+
+
 def test_update_writes_one_audit_event_per_change(store: TicketStore) -> None:
+    advisors(store, "yamada")
     t = submit(store)
-    updated = store.update_ticket(
-        t.id, "yamada", status="対応中", assignee="yamada", notes="折り返し電話済み"
-    )
-    assert (updated.status, updated.assignee, updated.notes) == ("in_progress", "yamada", "折り返し電話済み")
+    updated = store.update_ticket(t.id, "yamada", status="対応中", assignee="yamada")
+    assert (updated.status, updated.assignee) == ("in_progress", "yamada")
     assert updated.updated_at > t.updated_at
     store.update_ticket(t.id, "yamada", status="in_progress")  # same value: no event
     store.update_ticket(t.id, "suzuki", status="forwarded", assignee=None)
@@ -280,16 +287,13 @@ def test_update_writes_one_audit_event_per_change(store: TicketStore) -> None:
         ("created", "assistant"),
         ("status_changed", "yamada"),
         ("assignee_changed", "yamada"),
-        ("notes_changed", "yamada"),
         ("status_changed", "suzuki"),
         ("assignee_changed", "suzuki"),
     ]
     assert trail[1].detail == {"from": "new", "to": "in_progress", "from_label": "新規", "to_label": "対応中"}
-    assert trail[3].detail == {"chars_before": 0, "chars_after": 8}  # no note text in the trail
     assert trail[-1].detail == {"from": "yamada", "to": None}
     final = store.get_ticket(t.id)
     assert final is not None and final.status == "forwarded" and final.assignee is None
-    assert final.notes == "折り返し電話済み"  # untouched when not given
 
 
 def test_update_refuses_bad_input(store: TicketStore) -> None:
@@ -298,7 +302,44 @@ def test_update_refuses_bad_input(store: TicketStore) -> None:
         store.update_ticket(t.id, "yamada", status="closed")
     with pytest.raises(TicketNotFound):
         store.update_ticket(424242, "yamada", status="done")
+    with pytest.raises(UnknownAdvisor):
+        store.update_ticket(t.id, "yamada", status="done", assignee="存在しない人")  # nothing of it is saved
     assert [e.action for e in store.audit_trail(t.id)] == ["created"]
+    assert store.get_ticket(t.id).status == "new"  # type: ignore[union-attr]
+
+
+def test_notes_are_a_thread_never_overwritten(store: TicketStore) -> None:
+    t, other = submit(store), submit(store)
+    first = store.add_note(t.id, "yamada", "  折り返し電話済み 090-1234-5678 ")
+    store.add_note(t.id, "sato", "来週火曜に面談予定")
+    store.add_note(other.id, "sato", "別の案件")
+    thread = store.notes([t.id])[t.id]
+    assert [(n.author, n.body) for n in thread] == [
+        ("yamada", "折り返し電話済み 090-1234-5678"),
+        ("sato", "来週火曜に面談予定"),
+    ]
+    assert thread[0].created_at < thread[1].created_at and thread[0].id == first.id
+    assert set(store.notes([t.id, other.id])) == {t.id, other.id}
+    assert store.notes([]) == {}
+    trail = store.audit_trail(t.id)
+    assert [(e.action, e.actor, e.detail) for e in trail[1:]] == [
+        ("note_added", "yamada", {"chars": 22}),  # the length only: no personal data in the trail
+        ("note_added", "sato", {"chars": 9}),
+    ]
+    assert store.get_ticket(t.id).updated_at == thread[-1].created_at  # type: ignore[union-attr]
+    assert [x.id for x in store.list_tickets(TicketFilters(text="面談")).tickets] == [t.id]  # notes are searched
+    with pytest.raises(ValueError):
+        store.add_note(t.id, "yamada", "   ")
+    with pytest.raises(TicketNotFound):
+        store.add_note(424242, "yamada", "どこにもない案件")
+
+
+def test_assignee_filter_and_unassigned(store: TicketStore) -> None:
+    advisors(store, "yamada")
+    mine, free = submit(store), submit(store)
+    store.update_ticket(mine.id, "yamada", assignee="yamada")
+    assert [t.id for t in store.list_tickets(TicketFilters(assignee="yamada")).tickets] == [mine.id]
+    assert [t.id for t in store.list_tickets(TicketFilters(unassigned=True)).tickets] == [free.id]
 
 
 def test_normalize_status_accepts_codes_and_labels() -> None:
@@ -312,24 +353,33 @@ def test_normalize_status_accepts_codes_and_labels() -> None:
 
 
 def test_export_csv_for_excel(filled: TicketStore) -> None:
-    t = submit(filled, '=HYPERLINK("http://evil")', contact={"電話": "03-1234-5678"}, consent=True)
-    filled.update_ticket(t.id, "yamada", notes="-要確認")
+    t = submit(filled, '=HYPERLINK("http://evil")', contact={"電話番号": "03-1234-5678", "FAX": "03-1"}, consent=True)
+    filled.add_note(t.id, "yamada", "-要確認")
+    filled.add_note(t.id, "sato", "折り返し済み")
     text = filled.export_csv(sort="created_at")
     assert text.startswith("\ufeff")
     assert "\r\n" in text
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert rows[0][:5] == ["受付番号", "受付日時（日本時間）", "更新日時（日本時間）", "状態", "緊急度"]
-    assert "連絡先" not in rows[0]
+    assert "電話番号" not in rows[0]
     assert len(rows) == 1 + 5
     first = rows[1]
-    assert first[3:8] == ["新規", "高", "trade-secret", "大阪府", "chamber-osaka / bengoshi"]
+    assert first[3:8] == ["新規", "高", "trade-secret", "大阪府", "chamber-osaka、bengoshi"]  # no labels given: ids
     assert first[1] == "2026-04-01 09:01"  # UTC 00:01 shown in 日本時間
     last = rows[-1]
     assert last[8].startswith("'=")  # no formula injection
-    assert last[10] == "'-要確認"
+    assert last[10] == "2026-04-01 09:06 yamada: -要確認\n2026-04-01 09:07 sato: 折り返し済み"  # the thread, dated
     assert "03-1234-5678" not in text
+    labels = CsvLabels(
+        categories={"trade-secret": "営業秘密"}, windows={"chamber-osaka": "大阪商工会議所"}, advisors={"sato": "佐藤 花子"}
+    )
+    labelled = list(csv.reader(io.StringIO(filled.export_csv(sort="created_at", labels=labels).lstrip("\ufeff"))))
+    assert labelled[1][5:8] == ["営業秘密", "大阪府", "大阪商工会議所、bengoshi"]
+    assert "佐藤 花子: 折り返し済み" in labelled[-1][10]
     with_contact = filled.export_csv(TicketFilters(text="HYPERLINK"), include_contact=True)
-    assert "電話: 03-1234-5678" in with_contact
+    header, row = list(csv.reader(io.StringIO(with_contact.lstrip("\ufeff"))))
+    contact = dict(zip(header, row, strict=True))
+    assert (contact["電話番号"], contact["お名前"], contact["その他の連絡先"]) == ("03-1234-5678", "", "FAX: 03-1")
     only_tokyo = list(csv.reader(io.StringIO(filled.export_csv(TicketFilters(prefecture="東京都")))))
     assert len(only_tokyo) == 1 + 3
     assert text.encode("utf-8").startswith(b"\xef\xbb\xbf")

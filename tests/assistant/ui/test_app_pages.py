@@ -7,8 +7,8 @@ the test itself calls ``at.switch_page``; after that the tests name the page the
 from __future__ import annotations
 
 import json
+import time
 
-import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
@@ -16,7 +16,7 @@ from assistant.handoff import build_sheet
 from assistant.tickets import LOGIN_FAILED_JA, TicketStore
 from assistant.tickets.models import Feedback
 from assistant.ui.pages import evals as evals_page
-from assistant.ui.pages.chat import EXAMPLES
+from assistant.ui.pages.chat import EXAMPLES, UNAVAILABLE_JA
 from tests.assistant.ui.driver import answers, ask, new_app, ok
 from tests.assistant.ui.ui_index import ADVISOR, ADVISOR_PASSWORD, BROKEN, DOCS
 
@@ -74,15 +74,24 @@ def seed_ticket(ui_data, question: str = "商標の出願を弁理士に相談�
 def test_chat_answers_with_numbered_citations_feedback_and_reset(ui_data):
     at = ok(new_app().run())
     assert any("法的助言ではありません" in i.value and "営業秘密" in i.value for i in at.info)
+    first_screen = " ".join(texts(at))
+    assert "できること" in first_screen and "しないこと" in first_screen
+    assert "担当者に引き継ぎます" in first_screen  # the first screen says a person can take over
     assert sorted(b.label for b in at.button if b.key and b.key.startswith("example_")) == sorted(EXAMPLES)
+    assert "create-advisor" not in first_screen and "python -m" not in first_screen
 
     ok(at.button(key="example_0").click().run())  # 商標登録をしないと…
     [answer] = answers(at)
     body = texts(answer)
-    assert "[1]" in body[0] and "法的助言ではありません" in body[0]
-    cited = [t for t in body if t.startswith("**[1]**")]
-    assert cited and "公式ページ" in cited[0] and "(https://" in cited[0]
-    assert "[1] の引用箇所を表示" in [e.label for e in answer.expander]
+    message_id = at.session_state["messages"][-1]["id"]
+    assert f"[\\[1\\]](#src-{message_id}-1)" in body[0] and "法的助言ではありません" in body[0]  # [1] is a chip
+    citations = at.session_state["messages"][-1]["citations"]
+    documents = {c["doc_id"] for c in citations}
+    assert len(answer.expander) == len(documents)  # one source entry per document, its passages inside
+    inside = texts(answer.expander[0])
+    assert "公式ページを開く" in inside[0] and "(https://" in inside[0]
+    assert any(t.startswith("**[1]**") for t in inside)
+    assert not any(".md" in t or "docs/" in t for t in [*body, *inside])  # no internal paths
     assert not any("担当者への相談をおすすめします" in t for t in body)  # a general question: no handoff card
     assert "<" not in body[0].replace("\\<", "")  # nothing that could become HTML
 
@@ -103,6 +112,7 @@ def test_chat_answers_with_numbered_citations_feedback_and_reset(ui_data):
     ok(at.button(key="new_consultation").click().run())
     assert not at.chat_message
     assert "example_0" in [b.key for b in at.button]
+    assert "new_consultation" not in [b.key for b in at.button]  # nothing to start over from
 
 
 def test_chat_history_is_bounded(ui_data, monkeypatch):
@@ -117,15 +127,20 @@ def test_chat_history_is_bounded(ui_data, monkeypatch):
     assert len(ok(at.run()).chat_message) == 4  # the next rerun draws only what is kept
 
 
-def test_chat_without_an_index_explains_what_to_do(ui_data, tmp_path, monkeypatch):
+def test_chat_without_an_index_tells_the_public_to_come_back_and_operators_what_to_do(ui_data, tmp_path, monkeypatch):
     from chizai.settings import get_settings
 
     monkeypatch.setenv("CHIZAI_DATA_DIR", str(tmp_path / "empty"))
     get_settings.cache_clear()
     try:
         at = ok(new_app().run())
+        assert [e.value for e in at.error] == [UNAVAILABLE_JA]  # nothing operational for the public
+        assert not at.chat_input and at.button(key="chat_handoff")  # a person can still be asked
+        at.session_state["advisor"] = {
+            "username": ADVISOR, "display_name": "山田", "windows": [], "login_at": time.time(), "last_seen": time.time()
+        }
+        ok(at.run())
         assert any("索引がまだありません" in e.value and "python -m ingest" in e.value for e in at.error)
-        assert not at.chat_input
     finally:
         monkeypatch.undo()
         get_settings.cache_clear()
@@ -143,7 +158,7 @@ def test_chat_survives_an_answering_error(ui_data, monkeypatch):
     assert any("問題が起きました" in e.value for e in at.error)
     monkeypatch.undo()
     ask(at, "特許とは何ですか？")  # the session keeps working; the failed turn stays visible
-    assert len(answers(at)) == 2 and "[1]" in texts(answers(at)[-1])[0]
+    assert len(answers(at)) == 2 and "(#src-" in texts(answers(at)[-1])[0]
 
 
 def test_warning_letter_shows_handoff_card_and_pii_notice(ui_data):
@@ -174,11 +189,12 @@ def test_handoff_submits_a_masked_ticket_once_and_shows_only_own_tickets(ui_data
     assert any("届け先の窓口" in t for t in texts(at))
 
     ok(at.button(key="submit_ticket").click().run())
-    [success] = at.success
-    assert "受付番号" in success.value and "日本弁理士会" in success.value
+    assert [s.value for s in at.success] == ["**ご相談を受け付けました**"]
     number = at.session_state["handoff_result"]["public_no"]
-    assert number in success.value
-    assert at.button(key="submit_ticket").disabled
+    receipt = " ".join(texts(at)).replace("\\", "")  # Markdown escapes out
+    assert number in receipt and "担当する窓口: **日本弁理士会の知財相談**" in receipt
+    assert "この受付番号を控えて" in receipt  # no contact given: nobody will call, keep the number
+    assert not [b for b in at.button if b.key == "submit_ticket"]  # the receipt replaces the form
 
     ticket = store(ui_data).get_ticket_by_public_no(number)
     assert (
@@ -190,9 +206,10 @@ def test_handoff_submits_a_masked_ticket_once_and_shows_only_own_tickets(ui_data
     assert ticket.sheet_json["conversation"][0]["role"] == "user"
     assert ticket.sheet_json["citation_details"][0]["url"].startswith("https://")
 
-    # A double submit (same idempotency key) returns the same ticket instead of a copy.
+    # A submit whose answer got lost (same idempotency key) returns the same ticket instead of a copy.
     token = at.session_state["session_token"]
     del at.session_state["handoff_result"]
+    del at.session_state["handed_off"]
     ok(at.run())
     ok(at.button(key="submit_ticket").click().run())
     assert at.session_state["handoff_result"]["public_no"] == number
@@ -229,55 +246,84 @@ def test_handoff_with_consent_keeps_contact_and_prefecture(ui_data):
     assert ticket.contact == {"お名前": "知財 花子", "電話番号": PHONE}
     assert PHONE in ticket.question  # consented: not masked
     assert ticket.windows
+    assert f"## 連絡先\n\n- お名前: 知財 花子\n- 電話番号: {PHONE}" in ticket.sheet_markdown  # as previewed
+    receipt = " ".join(texts(at)).replace("\\", "")
+    assert f"お電話（{PHONE}）" in receipt and "目安" in receipt
 
 
 # --- 受付一覧 / 案件詳細 -------------------------------------------------------------------------------------------
 
 
-def test_advisor_pages_need_a_login(ui_data):
+def test_advisor_pages_need_a_login_and_a_login_returns_to_them(ui_data):
+    ticket = seed_ticket(ui_data)
     at = ok(new_app().run())
-    with pytest.raises(ValueError):
-        at.switch_page(QUEUE)  # not even registered for a visitor
-    login(at, password="wrong password!!")
+    for page in (QUEUE, CORPUS, EVALS):
+        ok(at.switch_page(page).run())  # registered for everyone (no "Page not found"), but only behind a login
+        assert at.title[0].value == "担当者ログイン"
+    at.query_params["no"] = ticket.public_no
+    ok(at.switch_page(DETAIL).run())
+    assert at.title[0].value == "担当者ログイン" and at.query_params["next"] == "ticket"
+    assert not any("create-advisor" in c.value for c in at.caption)  # nothing operational on a public page
+    ok(at.switch_page(LOGIN).run())  # AppTest stays on the page the test names; the browser test follows the URL
+    at.text_input(key="login_username").input(ADVISOR)
+    at.text_input(key="login_password").input("wrong password!!")
+    ok(button(at, "ログイン").click().run())
     assert [e.value for e in at.error] == [LOGIN_FAILED_JA]
     assert "advisor" not in at.session_state
+    at.text_input(key="login_username").input(ADVISOR)
+    at.text_input(key="login_password").input(ADVISOR_PASSWORD)
+    ok(button(at, "ログイン").click().run())
+    assert dict(at.query_params) == {"no": ticket.public_no}  # sent back where the link pointed ...
+    ok(at.switch_page(DETAIL).run())
+    assert at.title[0].value == f"案件 {ticket.public_no}"  # ... which now opens
 
 
-def test_advisor_login_queue_detail_status_change_and_audit(ui_data):
+def test_advisor_login_queue_detail_status_change_notes_and_audit(ui_data):
     ticket = seed_ticket(ui_data)
     at = login(new_app().run())
     assert at.title[0].value == "受付一覧"
-    metrics = {m.label: int(m.value) for m in at.metric}
-    assert metrics["新規"] >= 1 and metrics["条件に合う件数"] >= 1
-    assert ticket.public_no in at.dataframe[0].value["受付番号"].tolist()
+    assert any(c.value.startswith("新規 ") for c in at.caption)  # counts per status
+    queue = at.dataframe[0].value
+    assert list(queue.columns)[0] == "相談内容"  # the question first
+    assert ticket.public_no in queue["受付番号"].tolist()
 
-    at.switch_page(QUEUE)
-    at.selectbox(key="queue_open_choice").set_value(ticket.id)
-    ok(at.button(key="queue_open").click().run())
+    at.query_params["no"] = ticket.public_no
     ok(at.switch_page(DETAIL).run())
     assert at.title[0].value == f"案件 {ticket.public_no}"
     assert any("状態: 新規" in t for t in texts(at))
+    assert at.selectbox(key=f"detail_assignee_{ticket.id}").options == [
+        "（未割り当て）", "佐藤 花子（sato）", "山田 太郎（yamada）"
+    ]  # advisor accounts only, no free text
 
     at.selectbox(key=f"detail_status_{ticket.id}").set_value("in_progress")
-    at.text_input(key=f"detail_assignee_{ticket.id}").input(ADVISOR)
-    at.text_area(key=f"detail_notes_{ticket.id}").input("折り返し電話済み")
+    at.selectbox(key=f"detail_assignee_{ticket.id}").set_value(ADVISOR)
     ok(at.button(key=f"detail_save_{ticket.id}").click().run())
     assert [s.value for s in at.success] == ["保存しました。"]
     assert any("状態: 対応中" in t for t in texts(at))
 
-    saved = store(ui_data).get_ticket(ticket.id)
-    assert (saved.status, saved.assignee, saved.notes) == ("in_progress", ADVISOR, "折り返し電話済み")
-    trail = at.dataframe[-1].value
-    assert {"受付", "閲覧", "状態の変更", "担当者の変更", "メモの変更"} <= set(trail["操作"])
-    assert "新規 → 対応中" in trail["内容"].tolist()
+    for note in ("折り返し電話済み", "来週火曜に面談予定"):
+        at.text_area(key=f"detail_note_{ticket.id}").input(note)
+        ok(at.button(key=f"detail_note_add_{ticket.id}").click().run())
+    assert at.text_area(key=f"detail_note_{ticket.id}").value == ""  # ready for the next note
+    thread = [c.value for c in at.caption if c.value.startswith("山田 太郎（yamada） ・ 20")]
+    assert len(thread) == 2  # both notes, each with author and time: nothing overwritten
+    assert texts(at).index("折り返し電話済み") < texts(at).index("来週火曜に面談予定")
+    ok(at.button(key=f"detail_note_add_{ticket.id}").click().run())  # an empty note is refused, not stored
+    assert any("メモが空です" in e.value for e in at.error)
 
-    # Filter by status: the ticket moved from 新規 to 対応中.
+    saved = store(ui_data).get_ticket(ticket.id)
+    assert (saved.status, saved.assignee) == ("in_progress", ADVISOR)
+    assert [n.body for n in store(ui_data).notes([ticket.id])[ticket.id]] == ["折り返し電話済み", "来週火曜に面談予定"]
+    trail = at.dataframe[-1].value
+    assert {"受付", "閲覧", "状態の変更", "担当者の変更", "メモの追加"} <= set(trail["操作"])
+    assert "新規 → 対応中" in trail["内容"].tolist() and "（なし） → 山田 太郎（yamada）" in trail["内容"].tolist()
+
+    # Filter by status (kept in the URL by its label): the ticket moved from 新規 to 対応中.
+    at.query_params["status"] = ["対応中"]
     ok(at.switch_page(QUEUE).run())
-    at.multiselect(key="queue_status").set_value(["in_progress"])
-    ok(at.run())
-    assert ticket.public_no in at.dataframe[0].value["受付番号"].tolist()
+    shown = at.dataframe[0].value
+    assert ticket.public_no in shown["受付番号"].tolist() and set(shown["状態"]) == {"対応中"}
     assert at.get("download_button")  # CSV export
-    assert ticket.public_no in store(ui_data).export_csv()
 
     # An idle login expires.
     advisor = dict(at.session_state["advisor"])
@@ -294,7 +340,7 @@ def test_advisor_sees_only_tickets_of_their_windows(ui_data):
     ok(at.switch_page(QUEUE).run())
     numbers = at.dataframe[0].value["受付番号"].tolist() if at.dataframe else []
     assert ticket.public_no not in numbers
-    at.session_state["advisor_ticket_id"] = ticket.id
+    at.query_params["no"] = ticket.public_no
     ok(at.switch_page(DETAIL).run())
     assert any("担当窓口に届いた案件ではありません" in e.value for e in at.error)
 

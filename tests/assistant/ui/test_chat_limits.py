@@ -55,7 +55,7 @@ def test_rate_limit_holds_the_question_and_resends_it_later(limited):
     ok(at.button(key="resend_held").click().run())
     assert len(answers(at)) == LIMIT + 1 and not limit_warnings(at)
     assert at.session_state["messages"][-2]["content"] == third
-    assert "[1]" in answers(at)[-1].markdown[0].value
+    assert "(#src-" in answers(at)[-1].markdown[0].value  # answered, with its citation chips
     assert state.RATE_HELD not in at.session_state
     assert not [b for b in at.button if b.key == "resend_held"]
 

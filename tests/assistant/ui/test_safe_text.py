@@ -27,6 +27,8 @@ def test_safe_markdown_defuses_links_html_and_math_but_keeps_emphasis():
         and "@" not in out.replace("\\@", "")
     )
     assert out.startswith("**重要**") and out.endswith("[2]")
+    # Streamlit linkifies bare URLs and addresses after parsing, escapes or not: an invisible joiner breaks them.
+    assert "https\u2060\\://" in out and "www\u2060\\." in out and "info\u2060\\@evil" in out
 
 
 @pytest.mark.parametrize("size", [1, 2, 3, 5, 8, 13])
@@ -50,15 +52,17 @@ def test_links_only_to_checked_http_urls():
     assert link("特許庁", "https://www.jpo.go.jp/") == "[特許庁](https://www.jpo.go.jp/)"
     assert link("a](javascript:x)", "javascript:x") == escape_label("a](javascript:x)")
     assert "\\[" in escape_label("[x]") and "\n" not in escape_label("a\nb")
+    assert escape_label("a@b.jp https://c.jp www.d.jp") == "a\u2060\\@b\\.jp https\u2060\\://c\\.jp www\u2060\\.d\\.jp"
 
 
-# --- the whole UI: no raw HTML anywhere, and hostile answers render as plain text ------------------------------------
+# --- the whole UI: no raw HTML but the layout module's constants, and hostile answers render as plain text ----------
 RAW_HTML_CALLS = {"html"}  # st.html, components.html, st.components.v1.html
+LAYOUT = REPO / "assistant" / "ui" / "layout.py"  # the app's own CSS and script: constants and checked keys only
 
 
 def test_no_ui_code_can_render_raw_html():
     """``unsafe_allow_html=True``, ``st.html`` and HTML components are the only ways Streamlit renders raw HTML."""
-    files = sorted((REPO / "assistant" / "ui").rglob("*.py")) + [REPO / "app.py"]
+    files = [p for p in sorted((REPO / "assistant" / "ui").rglob("*.py")) if p != LAYOUT] + [REPO / "app.py"]
     offenders = []
     for path in files:
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -92,7 +96,7 @@ def _hostile_message() -> None:
         "handoff": {"recommended": False},
         "notices": ["<b>注意</b> https://evil.example/n"],
     }
-    components.message(msg, lambda _id: None)
+    components.message(msg, lambda: None)
 
 
 def test_hostile_answer_and_citations_render_as_text():
@@ -106,3 +110,17 @@ def test_hostile_answer_and_citations_render_as_text():
     assert not re.search(r"(?<!\\)<", text), "an unescaped < could open an HTML tag"
     assert re.findall(r"(?<!\\)\]\((\S+?)\)", text) == ["https://www.jpo.go.jp/"], "only the UI-built link"
     assert "https://evil" not in text and "javascript:" not in text.replace("javascript\\:", "")
+
+
+def test_the_layout_module_sends_only_its_constants_and_keys_it_checked():
+    """The one module allowed raw HTML puts no value into it but element keys of the app's own shape."""
+    from assistant.ui import layout
+
+    tree = ast.parse(LAYOUT.read_text(encoding="utf-8"))
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "attr", "") == "html"]
+    shown = [ast.unparse(c.args[0]) for c in calls]
+    assert shown == ["CSS", "CHIPS_SCRIPT", "_SCROLL_SCRIPT % key"]
+    for bad in ('x"; alert(1); "', "msg-1 </script>", "", "a" * 65, "MSG-1"):
+        with pytest.raises(ValueError):
+            layout.scroll_to(bad)
+    assert "<" not in layout.CSS.removeprefix("<style>").removesuffix("</style>")

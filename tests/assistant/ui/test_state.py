@@ -45,8 +45,9 @@ def test_active_login_still_ends_after_eight_hours(session: dict) -> None:
     assert state.MAX_ADVISOR_SESSION_S == 8 * 3600
 
 
-def test_logout_forgets_the_advisor_and_the_open_ticket(session: dict) -> None:
-    session[state.ADVISOR_TICKET] = 42
+def test_logout_forgets_the_advisor_and_what_they_looked_at(session: dict) -> None:
+    session[state.QUEUE_QUERY] = {"status": ["new"]}
+    session[state.ADVISOR_VIEWED] = {42}
     state.logout("ログアウトしました。")
     assert state.current_advisor(30, now=T0 + 1) is None
-    assert state.ADVISOR_TICKET not in session
+    assert state.QUEUE_QUERY not in session and state.ADVISOR_VIEWED not in session
