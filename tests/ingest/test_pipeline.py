@@ -12,7 +12,7 @@ from assistant.retrieval.hybrid import HybridRetriever
 from chizai.index.catalog import Catalog, IndexMismatchError
 from chizai.index.vector_store import VectorStore
 from ingest.pipeline import Ingestor
-from tests.conftest import REALDOCS, REPO, make_settings, needs_realdocs
+from tests.conftest import CORPUS_DOCS, REALDOCS, REPO, make_settings, needs_realdocs
 
 
 def _consistent(settings) -> dict[str, set[str]]:
@@ -181,3 +181,23 @@ def test_ask_json_answers_from_the_data_dir_alone(small_corpus, tmp_path):
         assert c["doc_id"] in allowed
         assert f"[{c['n']}]" in result["answer"]
     assert set(result["handoff"]) >= {"recommended", "reason", "urgency", "windows"}
+
+
+def test_the_same_text_twice_in_one_batched_write_serves_the_more_citable_copy(tmp_path):
+    """Both copies wait for the same write: the plain-text copy (read first, no sections) is marked a duplicate of
+    the Markdown copy (sections), in the catalog that write produces."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    source = sorted(CORPUS_DOCS.glob("*.md"))[0].read_text(encoding="utf-8")
+    body = source.split("---", 2)[2]
+    (folder / "a-copy.txt").write_text(body.replace("## ", ""), encoding="utf-8")
+    (folder / "b-original.md").write_text(source, encoding="utf-8")
+    settings = make_settings(tmp_path / "data")
+    ingestor = Ingestor(settings)
+    report = ingestor.run([folder])
+    ingestor.close()
+    assert report.count("ingested") == 2
+    docs = {d["source"]: d for d in Catalog(settings.manifest_path, readonly=True).documents()}
+    original = docs["docs/b-original.md"]
+    assert docs["docs/a-copy.txt"]["metadata"].get("duplicate_of") == original["doc_id"]
+    assert "duplicate_of" not in original["metadata"]
