@@ -128,6 +128,19 @@ def reset_assistant() -> None:
     _assistant.clear()
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _categories(key: tuple[str, ...], last_run: float) -> dict[str, str]:
+    built = _assistant(key)
+    return {d["doc_id"]: d["metadata"].get("category", "") for d in built.retriever.catalog.documents()}
+
+
+def doc_categories(built: Assistant) -> dict[str, str]:
+    """Category of every document, read once per index version (an ingest run, even another process's, makes a
+    new one). Reading every document's metadata took 10–24 ms of held GIL on each answer."""
+    last = built.retriever.catalog.last_run() or {}
+    return _categories(_index_key(settings()), float(last.get("finished_at") or 0.0))
+
+
 @st.cache_resource(show_spinner=False)
 def _store(url: str) -> TicketStore:
     return container.build_store(settings())

@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,17 @@ def keyword_text(title: str, section: str | None, keywords: Any, text: str) -> s
 def fts_query(terms: Iterable[str]) -> str:
     unique = list(dict.fromkeys(t for t in terms if t))
     return " OR ".join('"' + t.replace('"', '""') + '"' for t in unique)
+
+
+@lru_cache(maxsize=1024)
+def _parsed_metadata(raw: str) -> dict[str, Any]:
+    return json.loads(raw)
+
+
+def _metadata(raw: str) -> dict[str, Any]:
+    """A document's metadata, parsed once per version: a search fetches ~70 chunks of a few documents, and each
+    document's metadata (with its duplicate sketch) was parsed again for every chunk and every question."""
+    return dict(_parsed_metadata(raw))
 
 
 class Catalog:
@@ -331,7 +343,7 @@ class Catalog:
             chunk_ids,
         ).fetchall()
         return {
-            r[0]: StoredChunk(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], json.loads(r[9])) for r in rows
+            r[0]: StoredChunk(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], _metadata(r[9])) for r in rows
         }
 
     def document_chunks(self, doc_id: str) -> list[StoredChunk]:

@@ -86,3 +86,18 @@ def test_an_index_without_the_bigram_leg_gets_it_from_its_chunks(tmp_path) -> No
     upgraded = Catalog(path, readonly=True)
     assert upgraded.keyword_search(["マド", "ドプ", "プロ"], 5, table="chunk_bigrams")[0][0] == "c1"
     assert upgraded.get_meta("schema") == "2"
+
+
+def test_fetched_chunks_do_not_share_a_metadata_object(tmp_path) -> None:
+    """Metadata is parsed once per document version (a cache), yet every chunk gets a dict of its own."""
+    from chizai.index.model import Chunk, Section
+
+    catalog = Catalog(tmp_path / "manifest.sqlite3")
+    chunks = [Chunk(f"c{i}", "doc", f"本文{i}", i, Section(f"本文{i}"), {}) for i in range(2)]
+    catalog.replace_document(doc_id="doc", source="d.md", path="d.md", content_hash="h", title="題名",
+                             metadata={"category": "patent"}, pages_total=1, chunks=chunks, terms=[["本文"], ["本文"]])
+    first = catalog.fetch_chunks(["c0", "c1"])
+    first["c0"].metadata["category"] = "changed"
+    assert first["c1"].metadata["category"] == "patent"
+    assert catalog.fetch_chunks(["c0"])["c0"].metadata == {"category": "patent"}
+    catalog.close()
