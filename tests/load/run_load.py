@@ -463,6 +463,11 @@ class Context:
     live: int = 0
     peak_live: int = 0
     opened: int = 0
+    floors: dict[int, float] = field(default_factory=dict)  # per wave: its length if the server took no time
+
+    def idle_until(self, wave: int, seconds: float) -> None:
+        """A user of ``wave`` spent ``seconds`` in its start delay and think times (the script's own time)."""
+        self.floors[wave] = max(self.floors.get(wave, 0.0), seconds)
 
 
 async def user(
@@ -470,7 +475,7 @@ async def user(
 ) -> None:
     """One simulated person: open the chat, ask the conversation, maybe hand it off; every request is a sample."""
     await asyncio.sleep(delay)
-    op, turn = "page", 0
+    op, turn, idle = "page", 0, delay
     try:
         if not ctx.budget.take():
             return
@@ -497,11 +502,14 @@ async def user(
                     )
                     if outcome.startswith("error:") or "chat_input" not in run.widgets:
                         return
-                    await asyncio.sleep(ctx.rng.uniform(*ctx.think))
+                    think = ctx.rng.uniform(*ctx.think)
+                    idle += think
+                    await asyncio.sleep(think)
                 if hand_off:
                     await handoff(ctx, s, run, wave, n)
             finally:
                 ctx.live -= 1
+                ctx.idle_until(wave, idle)
     except TimeoutError:
         ctx.samples.append(Sample(op, "error:timeout", ctx.timeout, wave, n, turn))
     except (websockets.ConnectionClosed, OSError) as exc:
@@ -609,6 +617,7 @@ async def drive(
         "load_seconds": round(load_seconds, 2),
         "requests_sent": budget.used,
         "budget_exhausted": budget.exhausted,
+        "script_floor_seconds": round(sum(ctx.floors.values()), 2),
         "peak_concurrent_sessions": ctx.peak_live,
         "samples": ctx.samples,
         "tickets": ctx.tickets,
@@ -685,6 +694,8 @@ def summarise(args: argparse.Namespace, raw: dict[str, Any], extra: dict[str, An
         "answers": len(good),
         "answers_by_outcome": dict(Counter(s.outcome for s in answers)),
         "throughput_answers_per_s": round(len(good) / load_s, 3) if load_s > 0 else None,
+        # what the same script would reach if the server answered instantly: its start delays and think times
+        "script_ceiling_answers_per_s": round(len(good) / raw["script_floor_seconds"], 3) if raw["script_floor_seconds"] else None,
         "latency_s": {
             "answer": latency_summary([s.seconds for s in good]),
             "answer_first_turn": latency_summary([s.seconds for s in good if s.turn == 1]),
@@ -746,6 +757,8 @@ def markdown(r: dict[str, Any]) -> str:
         "",
         f"- **{r['answers']} answers in {r['load_seconds']} s → {r['throughput_answers_per_s']} answers/s**; "
         f"{r['requests_sent']} requests sent; outcomes {r['answers_by_outcome']}",
+        f"- the script's own ceiling (the same users, start delays and think times with a server that takes no time): "
+        f"{r['script_ceiling_answers_per_s']} answers/s",
         f"- server CPU per answer: {r['server_cpu_seconds_per_answer']} s",
         "",
         "| latency (s) | n | p50 | p95 | p99 | max |",
