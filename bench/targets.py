@@ -55,7 +55,9 @@ def details(results: dict) -> list[str]:
         out += ["", f"Embedder ceiling ({ceiling['passages']} of those passages, {ceiling['tokens']} tokens, pure loop, batches of "
                 f"{ceiling['batch']}): one-thread workers ×{ceiling['workers']}, sorted {ceiling['policy_sorted']['tokens_per_s']} tokens/s; "
                 f"unsorted {ceiling['policy_unsorted']['tokens_per_s']}; one call with two OpenMP threads (before) "
-                f"{ceiling['one_call_two_openmp_threads']['tokens_per_s']}."]  # fmt: skip
+                f"{ceiling['one_call_two_openmp_threads']['tokens_per_s']} (load {(ceiling.get('load_average') or [None])[0]}); "
+                f"right before the ingest, on the shipped corpus's passages: {(ingest.get('ceiling_before') or {}).get('policy_sorted', {}).get('tokens_per_s')} "
+                f"(load {((ingest.get('ceiling_before') or {}).get('load_average') or [None])[0]})."]  # fmt: skip
     first = results.get("first_answer") or {}
     if first:
         s, e = first.get("shipped_vectors") or {}, first.get("embed_first") or {}

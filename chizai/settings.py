@@ -118,7 +118,7 @@ class AnsweringSettings(_Group):
     llm_max_tokens: int = 700
     llm_timeout_s: float = Field(120.0, description="a remote model that sends nothing for this long is given up on")
     local_prompt_chars: int = Field(
-        600, description="characters of passages the local model reads (best 3, trimmed to the question): first-token time"
+        450, description="characters of passages the local model reads (best 3, trimmed to the question): first-token time"
     )
     verify_judge: bool = Field(
         False, description="with an OpenAI-compatible model configured, let it judge the sentences the lexical check doubts"
