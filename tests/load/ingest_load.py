@@ -1,14 +1,16 @@
 """``make load`` with an ingest running on the same machine (``--with-ingest``).
 
 The real ``python -m ingest`` of ``../shared/realdocs`` into a fresh data dir with an empty embedding cache (so
-it really parses and embeds), at its default priority (``CHIZAI_INGEST_NICE``). Its throughput is the pages it
-committed (catalog rows) per second since it started; the same measure is taken once before the server starts,
-with no chat users, for as long as the load will last, so the two figures compare the same files' first pages.
+it really parses and embeds), at its default priority (``CHIZAI_INGEST_NICE``): once alone before the server
+starts (the yardstick), then again from the first wave on, with waves of users until it has finished. Throughput
+is pages per second of the whole run (a run commits documents in batches, so a rate over part of it would not
+compare).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import sqlite3
@@ -41,17 +43,25 @@ class BackgroundIngest:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )  # fmt: skip
 
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
     def progress(self) -> dict[str, Any]:
-        """Pages and chunks committed so far, and the rate since the start."""
+        """Pages, chunks and seconds of the run: its own summary once it finished (``IngestReport.seconds``),
+        else what it has committed so far since it was started."""
         elapsed = time.monotonic() - self.started
-        pages = chunks = 0
+        summary, pages, chunks = None, 0, 0
         with contextlib.suppress(sqlite3.Error):
             conn = sqlite3.connect(f"file:{self.data / 'manifest.sqlite3'}?mode=ro", uri=True, timeout=10)
             with contextlib.closing(conn):
                 pages, chunks = conn.execute("SELECT COALESCE(SUM(pages_total),0), COALESCE(SUM(chunk_count),0) FROM documents").fetchone()
-        finished = self.proc is not None and self.proc.poll() is not None
-        return {"seconds": round(elapsed, 1), "pages": pages, "chunks": chunks, "finished": finished,
-                "pages_per_s": round(pages / elapsed, 2) if elapsed else None}  # fmt: skip
+                row = conn.execute("SELECT summary FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+                summary = json.loads(row[0]) if row else None
+        finished = summary is not None and not self.running()
+        seconds = summary["seconds"] if finished else round(elapsed, 1)
+        return {"finished": finished, "seconds": seconds, "pages": pages, "chunks": chunks,
+                "pages_per_s": round(pages / seconds, 2) if seconds else None,
+                "stages": summary.get("stages") if finished else None}  # fmt: skip
 
     def stop(self) -> dict[str, Any]:
         """Progress now, then interrupt the run (the index stays consistent) and wait for it."""
@@ -67,11 +77,11 @@ class BackgroundIngest:
 
 
 def idle_throughput(work: Path, embedder: str, seconds: float, log: Any) -> dict[str, Any]:
-    """The ingest alone (no chat users) for ``seconds``: the yardstick for the run under load."""
+    """The ingest alone (no chat users), to its end or for at most ``seconds``: the yardstick."""
     ingest = BackgroundIngest(work, "ingest-idle", embedder)
     ingest.start()
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and ingest.proc is not None and ingest.proc.poll() is None:
+    while time.monotonic() < deadline and ingest.running():
         time.sleep(1)
     result = {**ingest.stop(), "load_average": [round(x, 2) for x in os.getloadavg()]}
     log(f"ingest alone: {result['pages']} pages in {result['seconds']} s ({result['pages_per_s']} pages/s)")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import json
 import math
 import os
@@ -553,8 +554,9 @@ async def sample_forever(stats: ProcStats, series: list[dict[str, float]], t0: f
 
 
 async def drive(
-    args: argparse.Namespace, port: int, stats: ProcStats, log: Any, on_load_start: Any = None
+    args: argparse.Namespace, port: int, stats: ProcStats, log: Any, on_load_start: Any = None, more: Any = None
 ) -> dict[str, Any]:
+    """Warm up, then ``args.waves`` waves of users, and more while ``more()`` says so (an ingest still running)."""
     t0 = time.monotonic()
     series: list[dict[str, float]] = []
     sampler = asyncio.create_task(sample_forever(stats, series, t0, 0.5))
@@ -578,8 +580,8 @@ async def drive(
     if on_load_start is not None:
         on_load_start()  # --with-ingest: the ingest starts with the first wave
     load_start = time.monotonic()
-    for wave in range(1, args.waves + 1):
-        if budget.exhausted:
+    for wave in itertools.count(1):
+        if budget.exhausted or (wave > args.waves and not (more and more())):
             break
         w_start = time.monotonic()
         tasks = []
@@ -810,9 +812,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--handoff-every", type=int, default=4, help="every n-th user submits a ticket (0 = none)")
     p.add_argument(
-        "--max-requests", type=int, default=800, help="bound: script reruns sent in all (default 800)"
+        "--max-requests", type=int, help="bound: script reruns sent in all (default 800; 20000 with --with-ingest)"
     )
-    p.add_argument("--max-seconds", type=float, default=480, help="bound: seconds of load (default 480)")
+    p.add_argument("--max-seconds", type=float, help="bound: seconds of load (default 480; 1800 with --with-ingest)")
     p.add_argument("--request-timeout", type=float, default=120, help="seconds one request may take")
     p.add_argument("--think-min", type=float, default=0.5, help="pause between a user's turns, from (s)")
     p.add_argument("--think-max", type=float, default=2.0, help="… to (s)")
@@ -827,12 +829,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--results-dir", type=Path, default=RESULTS)
     p.add_argument(
         "--with-ingest", action="store_true",
-        help="also run `python -m ingest ../shared/realdocs` (fresh, uncached) while the users ask; first alone for "
-        "--ingest-window seconds as the yardstick",
+        help="first `python -m ingest ../shared/realdocs` alone (fresh, uncached: the yardstick), then again while "
+        "waves of users keep asking until it has finished (raises the default bounds to 20000 requests / 1800 s)",
     )  # fmt: skip
-    p.add_argument("--ingest-window", type=float, default=150, help="seconds of the ingest-alone yardstick")
     p.add_argument("--quiet", action="store_true")
     args = p.parse_args(argv)
+    args.max_requests = args.max_requests or (20000 if args.with_ingest else 800)
+    args.max_seconds = args.max_seconds or (1800 if args.with_ingest else 480)
     if (
         args.users < 1
         or args.waves < 1
@@ -850,7 +853,7 @@ def _ingest_alongside(args: argparse.Namespace, work: Path, log: Any) -> dict[st
         return None
     from tests.load.ingest_load import BackgroundIngest, idle_throughput
 
-    idle = idle_throughput(work, args.embedder, args.ingest_window, log)
+    idle = idle_throughput(work, args.embedder, args.max_seconds, log)
     return {"alone": idle, "run": BackgroundIngest(work, "ingest-under-load", args.embedder)}
 
 
@@ -900,7 +903,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if ingest:
                     ingest["run"].start()
 
-            raw = asyncio.run(drive(args, port, ProcStats(proc.pid), log, load_starts))
+            running = ingest and ingest["run"].running
+            raw = asyncio.run(drive(args, port, ProcStats(proc.pid), log, load_starts, running))
         if ingest:
             ingest["under_load"] = ingest.pop("run").stop()
         extra = {
