@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,16 +22,20 @@ STAGES = (
 )  # fmt: skip
 
 
-def _pct(values: list[float], q: float) -> float | None:
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """Nearest-rank percentile (no interpolation: with few samples p99 is the slowest one, as it should be)."""
     if not values:
         return None
     ordered = sorted(values)
-    return round(ordered[max(0, min(len(ordered) - 1, math.ceil(q / 100 * len(ordered)) - 1))], 1)
+    return ordered[max(0, min(len(ordered) - 1, math.ceil(q / 100 * len(ordered)) - 1))]
 
 
 def _dist(values: list[float]) -> dict[str, float | int | None]:
-    mean = round(sum(values) / len(values), 1) if values else None
-    return {"n": len(values), "p50": _pct(values, 50), "p95": _pct(values, 95), "mean": mean}
+    def r(x: float | None) -> float | None:
+        return None if x is None else round(x, 1)
+
+    return {"n": len(values), "p50": r(percentile(values, 50)), "p95": r(percentile(values, 95)),
+            "mean": r(sum(values) / len(values) if values else None)}  # fmt: skip
 
 
 def summarise_profile(path: Path, skip: int = 0) -> dict[str, Any]:

@@ -24,7 +24,6 @@ import asyncio
 import contextlib
 import itertools
 import json
-import math
 import os
 import platform
 import random
@@ -51,7 +50,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 from assistant.messages import DISCLAIMER, REFUSALS
 from assistant.ui.pages.chat import ERROR_JA, RATE_LIMIT_JA
 from tests.load.profile import markdown as profile_markdown
-from tests.load.profile import summarise_profile
+from tests.load.profile import percentile, summarise_profile
 from tests.streamlit_server import HOST, free_port, streamlit_server
 
 REPO = Path(__file__).resolve().parents[2]
@@ -183,14 +182,6 @@ class Budget:
     @property
     def exhausted(self) -> bool:
         return self.used >= self.max_requests or time.monotonic() >= self.deadline
-
-
-def percentile(values: Sequence[float], q: float) -> float | None:
-    """Nearest-rank percentile (no interpolation: with few samples p99 is the slowest one, as it should be)."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, math.ceil(q / 100 * len(ordered)) - 1))]
 
 
 def latency_summary(values: Sequence[float]) -> dict[str, float | int | None]:
