@@ -9,8 +9,9 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 TEST_STAMP := $(VENV)/.installed-test-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 SYSTEM_STAMP := $(VENV)/.system-packages
 PYTEST_ARGS ?=
+LOAD_ARGS ?=
 
-.PHONY: run install install-test system-packages test test-fast lint ingest eval bench load load-two llm clean
+.PHONY: run install install-test system-packages test test-fast lint ingest vectors eval bench load load-two llm clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +50,11 @@ install-test: $(TEST_STAMP) $(SYSTEM_STAMP)
 ingest: install
 	$(BIN)/python -m ingest
 
+# The shipped corpus's vectors (corpus/vectors/): run after editing corpus/docs; tests/ingest/test_vectors.py fails
+# until you do. Only changed passages are embedded (the machine's cache has the rest).
+vectors: install
+	$(BIN)/python -m ingest.vectors
+
 run: install
 	$(BIN)/python -m ingest --if-missing
 	$(BIN)/python -m assistant.tickets migrate
@@ -80,8 +86,9 @@ eval: install-test
 bench: install-test
 	$(BIN)/python -m bench
 
+# make load LOAD_ARGS=--with-ingest: the same users while an ingest of ../shared/realdocs runs on the machine.
 load: install-test
-	$(BIN)/python -m tests.load.run_load
+	$(BIN)/python -m tests.load.run_load $(LOAD_ARGS)
 
 # The same users against one and then two app instances on PostgreSQL + a Chroma server (started by the driver).
 load-two: install-test

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from bench import postgres
+from bench import postgres, targets
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 LEG_NAMES = {
@@ -70,6 +70,7 @@ def render_markdown(results: dict) -> str:
         "All latencies are medians (p50) and 95th percentiles of one timed search per gold question in a single run."
     )
     lines.append("")
+    lines += targets.markdown(results)
 
     ingest = results.get("ingest")
     if ingest:

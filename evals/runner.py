@@ -17,7 +17,8 @@ from assistant.answer.result import AnswerResult
 from assistant.messages import CONCLUSION, DISCLAIMER, LEAD, NEXT_STEPS, POINTS, REFUSALS
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.retrieval.query import expand_query
-from chizai.index.embedders import NamedEmbeddings, get_embedder
+from chizai.index.embedders import NamedEmbeddings
+from chizai.index.embedding_cache import build_embedder
 from chizai.settings import Settings
 from evals.gold import GoldItem
 from evals.metrics import answers as am
@@ -38,24 +39,6 @@ BOILERPLATE = (
 )
 
 Tick = Callable[[str], None]
-
-
-class CachedEmbeddings(NamedEmbeddings):
-    """Query embeddings memoised by text: the tuning sweep asks the same questions many times."""
-
-    def __init__(self, base: NamedEmbeddings) -> None:
-        self.base = base
-        self.name = base.name
-        self.dim = base.dim
-        self._cache: dict[str, list[float]] = {}
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.base.embed_documents(texts)
-
-    def embed_query(self, text: str) -> list[float]:
-        if text not in self._cache:
-            self._cache[text] = self.base.embed_query(text)
-        return self._cache[text]
 
 
 @dataclass
@@ -92,7 +75,7 @@ def make_systems(
     per_doc_cap: int | None = None,
 ) -> Systems:
     """Retrievers over the same index; ``per_doc_cap`` lifts the per-document cap (realdocs: 4 documents)."""
-    embedder = embedder or get_embedder(settings.embedder, settings.embed_threads)
+    embedder = embedder or build_embedder(settings)
     if per_doc_cap:
         settings = settings.model_copy(update={"max_chunks_per_doc": per_doc_cap})
     systems = Systems()

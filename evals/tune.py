@@ -21,14 +21,14 @@ from assistant.answer.pipeline import rewrite_follow_up, support_of
 from assistant.container import build_assistant
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.retrieval.query import expand_query
-from chizai.index.embedders import get_embedder
+from chizai.index.embedding_cache import build_embedder
 from chizai.settings import Settings
 from evals.gold import GoldItem, load_gold, resolve_gold
 from evals.index import corpus_settings
 from evals.metrics.behaviour import threshold_sweep
 from evals.metrics.summary import summarise_answers, summarise_retrieval
 from evals.report import fmt, table
-from evals.runner import CachedEmbeddings, make_systems, run_answers, run_retrieval
+from evals.runner import make_systems, run_answers, run_retrieval
 
 FUSIONS: tuple[tuple[str, float, int], ...] = (
     ("weighted", 0.3, 60),
@@ -69,9 +69,7 @@ def tune(
     settings, index_note = corpus_settings(
         base, data_dir, force_cache=data_dir is None, progress=bar.ingest("indexing corpus")
     )
-    embedder = CachedEmbeddings(
-        get_embedder(settings.embedder, 1)
-    )  # 1 thread: robust when another process holds a core
+    embedder = build_embedder(settings)  # questions memoised, and kept in the machine's cache between runs
     rows: list[dict[str, Any]] = []
     legs = make_systems(settings, ("bm25", "dense"), embedder=embedder)
     records = run_retrieval(core, legs, bar.task("tune: single legs", len(core) * 2))

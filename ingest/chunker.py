@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from chizai.index.model import Chunk, Section
 from chizai.text.sentences import split_sentences
 from ingest.model import LoadedDocument
+from ingest.stages import timed
 
 _PDF_HEADING = re.compile(r"^(?:\d+(?:\.\d+)*\.?|第.{1,4}[章節]|[IVX]+\.|[(（]\d+[)）])\s*\S.{0,38}$")
 
@@ -75,6 +76,7 @@ def _join(sentences: list[str]) -> str:
     return out.strip()
 
 
+@timed("chunk")
 def chunk_document(doc: LoadedDocument, size: int, overlap: int) -> list[Chunk]:
     """Deterministic chunk ids: the same content always yields the same ids, a change yields new ones.
 

@@ -11,6 +11,8 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
+from ingest.stages import timed
+
 # Characters that may end a line inside a sentence vs. characters that close one.
 _JA = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005\u3006\u30fc"
 _CJK_CHAR = re.compile(f"[{_JA}]")
@@ -26,6 +28,7 @@ def _is_private_use(ch: str) -> bool:
     return unicodedata.category(ch) == "Co"
 
 
+@timed("normalise")
 def normalize_text(text: str) -> str:
     """NFKC, bullets, spaces and in-sentence line joins for one page or document."""
     text = unicodedata.normalize("NFKC", text)
@@ -74,6 +77,7 @@ def _continues(prev: str, line: str) -> bool:
     return bool(_CJK_CHAR.search(prev[-1]) or _CJK_CHAR.match(line[0]) or prev[-1] in "、，,（(「『")
 
 
+@timed("normalise")
 def strip_page_furniture(pages: Sequence[str], min_pages: int = 4) -> list[str]:
     """Drop bare page numbers and lines repeated at the top or bottom of most pages (running headers/footers)."""
     edge_lines: Counter[str] = Counter()
@@ -108,6 +112,7 @@ _GOOD = re.compile(
 )
 
 
+@timed("normalise")
 def page_quality(text: str) -> str | None:
     """Return why a page must not be indexed (empty or garbage), or None when it is fine.
 

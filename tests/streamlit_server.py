@@ -29,10 +29,11 @@ def _tail(log_path: Path) -> str:
 
 @contextlib.contextmanager
 def streamlit_server(
-    env: dict[str, str], log_path: Path, port: int, timeout: float = 120
+    env: dict[str, str], log_path: Path, port: int, timeout: float = 120, cmd: list[str] | None = None
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Run the app with the complete environment ``env``; output goes to ``log_path``."""
-    cmd = [
+    """Run the app with the complete environment ``env``; output goes to ``log_path``. ``cmd`` replaces the
+    plain ``streamlit run`` (e.g. ``make run PORT=…``, which ingests and migrates first)."""
+    cmd = cmd or [
         sys.executable, "-m", "streamlit", "run", "app.py",
         "--server.address", HOST,
         "--server.port", str(port),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +60,7 @@ class Assistant:
         self.gate = gate
         self.engines = engines
         self.verifier = verifier
+        self.observers: list[Callable[[AnswerResult], None]] = []  # told about every result (the app's profile)
 
     @property
     def policy(self):  # noqa: ANN201 - the handoff policy the gate decides with (the UI reads its windows)
@@ -156,10 +157,15 @@ class Turn:
         engine = self._engine(trace)
         passages = self._passages(trace.hits, engine)
         allowed = allowed_set(p.hit.chunk.metadata.get("url") for p in passages)
+        t0 = time.perf_counter()
         gate = SentenceGate(AnswerCheck(passages, self.a.verifier, _OURS, self.question))
+        trace.timings["verify_ms"] = (time.perf_counter() - t0) * 1000  # + what verifying the stream takes
         yield from self._generate(engine, passages, allowed, trace, gate)  # generate → verify, sentence by sentence
+        t0 = time.perf_counter()
         verification, used = self._settle(gate, engine, passages, trace)
+        t1 = time.perf_counter()
         answer, citations = compose(verification.text, passages, self.a.retriever.catalog, allowed, trace.language)
+        trace.timings.update(settle_ms=(t1 - t0) * 1000, compose_ms=(time.perf_counter() - t1) * 1000)
         self._finish(trace, answer, citations, used, verification.grounded_ratio)
 
     def _passages(self, hits: list[Hit], engine: AnswerEngine) -> list[Passage]:
@@ -186,13 +192,21 @@ class Turn:
     def _generate(
         self, engine: AnswerEngine, passages: list[Passage], allowed: frozenset[str], trace: _Trace, gate: SentenceGate
     ) -> Iterator[str]:
-        """The engine's stream, shown only sentence by sentence once verified, with foreign links held back."""
-        t0 = time.perf_counter()
-        verified = gate.feed(self._guarded(engine.stream(self.question, passages, trace.language), trace))
+        """The engine's stream, shown only sentence by sentence once verified, with foreign links held back.
+
+        Timings: ``engine_ms`` producing the text, ``shown_ms`` the caller's time with the pieces (the app drawing
+        them), and the rest of ``generate_ms`` is verifying (added to ``verify_ms``)."""
+        t0, shown, timings = time.perf_counter(), 0.0, trace.timings
+        engine_stream = _timed(self._guarded(engine.stream(self.question, passages, trace.language), trace), timings, "engine_ms")
+        verified = gate.feed(engine_stream)
         for piece in filter_link_stream(verified, allowed, trace.language):
-            trace.timings.setdefault("first_token_ms", (time.perf_counter() - self._t0) * 1000)
+            timings.setdefault("first_token_ms", (time.perf_counter() - self._t0) * 1000)
+            t1 = time.perf_counter()
             yield piece
-        trace.timings["generate_ms"] = (time.perf_counter() - t0) * 1000
+            shown += time.perf_counter() - t1
+        timings["generate_ms"] = (time.perf_counter() - t0) * 1000
+        timings["shown_ms"] = shown * 1000
+        timings["verify_ms"] += timings["generate_ms"] - timings.get("engine_ms", 0.0) - timings["shown_ms"]
 
     @staticmethod
     def _guarded(pieces: Iterator[str], trace: _Trace) -> Iterator[str]:
@@ -242,3 +256,21 @@ class Turn:
             support=support, refused=refused, notices=trace.notices,
             timings_ms={k: round(v, 1) for k, v in trace.timings.items()}, retrieved=[hit_view(h) for h in trace.hits],
         )
+        for observe in self.a.observers:
+            try:
+                observe(self.result)
+            except Exception:  # noqa: BLE001 - watching an answer must never break it
+                log.warning("an answer observer failed", exc_info=True)
+
+
+def _timed(pieces: Iterator[str], timings: dict[str, float], key: str) -> Iterator[str]:
+    """``pieces``, adding the milliseconds spent producing them to ``timings[key]``."""
+    it = iter(pieces)
+    timings.setdefault(key, 0.0)
+    while True:
+        t0 = time.perf_counter()
+        piece = next(it, None)
+        timings[key] += (time.perf_counter() - t0) * 1000
+        if piece is None:
+            return
+        yield piece

@@ -116,14 +116,17 @@ class HybridRetriever:
         timings = timings if timings is not None else {}
         allowed = self._allowed_docs(filters)
         terms = get_tokenizer().tokens(keyword_query(query, self.settings.official_vocabulary))
-        ranked_legs = self._legs(query, terms, legs, n, filters, allowed, vector, timings)
+        s = self.settings
+        weights = {"dense": s.dense_weight, "bm25": s.bm25_weight, "bigram": s.bigram_weight}
+        fusion = method or s.fusion
+        # A leg the weighted fusion gives no weight cannot change the result: not searched. The learned combiner reads all.
+        searched = legs if len(legs) == 1 or fusion == "learned" else tuple(leg for leg in legs if weights.get(leg))
+        ranked_legs = self._legs(query, terms, searched, n, filters, allowed, vector, timings)
         t0 = time.perf_counter()
-        if len(ranked_legs) == 1:
+        if len(legs) == 1:
             fused = dict(next(iter(ranked_legs.values())))
         else:
-            s = self.settings
-            weights = {"dense": s.dense_weight, "bm25": s.bm25_weight, "bigram": s.bigram_weight}
-            fused = fuse(ranked_legs, method=method or s.fusion, weights=weights, rrf_k=s.rrf_k)
+            fused = fuse(ranked_legs, method=fusion, weights=weights, rrf_k=s.rrf_k)
         hits = self._select(query, terms, fused, ranked_legs, k, n, allowed)
         timings["fuse_ms"] = (time.perf_counter() - t0) * 1000
         return hits

@@ -13,6 +13,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from chizai.index.model import Chunk, Problem
@@ -59,10 +60,18 @@ def keyword_rows(
         yield chunk, list(chunk_terms), grams
 
 
+@lru_cache(maxsize=1024)
+def _parsed_metadata(raw: str) -> dict[str, Any]:
+    return json.loads(raw)
+
+
 def stored_chunk(row: Sequence[Any]) -> StoredChunk:
-    """A chunk from (chunk_id, doc_id, idx, text, page, page_label, section, title, source, metadata)."""
+    """A chunk from (chunk_id, doc_id, idx, text, page, page_label, section, title, source, metadata).
+
+    A document's metadata (with its duplicate sketch) is parsed once per version: a search fetches ~70 chunks of a
+    few documents, and it was parsed again for every chunk and every question."""
     meta = row[9]
-    return StoredChunk(*row[:9], json.loads(meta) if isinstance(meta, str) else dict(meta))
+    return StoredChunk(*row[:9], dict(_parsed_metadata(meta)) if isinstance(meta, str) else dict(meta))
 
 
 def mismatch_message(stored: str, stored_dim: str | None, name: str, dim: int) -> str:

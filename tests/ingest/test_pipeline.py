@@ -13,7 +13,7 @@ from chizai.index.catalog import SqliteCatalog
 from chizai.index.catalog_base import IndexMismatchError
 from chizai.index.vector_store import VectorStore
 from ingest.pipeline import Ingestor
-from tests.conftest import REALDOCS, REPO, make_settings, needs_realdocs
+from tests.conftest import CORPUS_DOCS, REALDOCS, REPO, make_settings, needs_realdocs
 
 
 def _consistent(settings) -> dict[str, set[str]]:
@@ -34,20 +34,38 @@ def _consistent(settings) -> dict[str, set[str]]:
     return by_doc
 
 
+REALDOCS_FILES = [
+    REALDOCS / "cao_ai_ronten_honbun.pdf",
+    REALDOCS / "r3fy-FC-all.pdf",
+    REALDOCS / "statutes" / "405AC0000000047_20250616_504AC0000000068.xml",
+    REALDOCS / "pdfjs" / "vertical.pdf",
+]
+
+
 @pytest.fixture(scope="module")
 def realdocs_index(tmp_path_factory):
     needs_realdocs()
     settings = make_settings(tmp_path_factory.mktemp("realdocs"))
     ingestor = Ingestor(settings)
-    paths = [
-        REALDOCS / "cao_ai_ronten_honbun.pdf",
-        REALDOCS / "r3fy-FC-all.pdf",
-        REALDOCS / "statutes" / "405AC0000000047_20250616_504AC0000000068.xml",
-        REALDOCS / "pdfjs" / "vertical.pdf",
-    ]
-    report = ingestor.run(paths)
+    report = ingestor.run(REALDOCS_FILES)
     ingestor.close()
     return settings, report
+
+
+def test_a_second_run_over_unchanged_files_parses_and_embeds_nothing_and_keeps_their_problems(realdocs_index):
+    settings, first = realdocs_index
+    assert first.stages["parse"] > 0 and first.stages["tokenise"] > 0 and first.stages["write"] > 0
+    before = SqliteCatalog(settings.manifest_path, readonly=True).problems()
+    ingestor = Ingestor(settings)
+    again = ingestor.run(REALDOCS_FILES)
+    ingestor.close()
+    assert again.count("unchanged") == first.count("ingested") and again.count("ingested") == 0
+    assert again.count("failed") == first.count("failed")  # only the files that failed are read again
+    assert again.stages["embed"] == again.stages["tokenise"] == again.stages["chunk"] == 0
+    assert again.stages["parse"] < first.stages["parse"] / 5
+    assert again.pages == 0 and sum(o.pages for o in again.outcomes) == sum(o.pages for o in first.outcomes)
+    after = SqliteCatalog(settings.manifest_path, readonly=True).problems()
+    assert [(p["source"], p["page"], p["reason"]) for p in after] == [(p["source"], p["page"], p["reason"]) for p in before]
 
 
 def test_realdocs_ingest_reports_bad_pages_and_files(realdocs_index):
@@ -164,3 +182,23 @@ def test_ask_json_answers_from_the_data_dir_alone(small_corpus, tmp_path):
         assert c["doc_id"] in allowed
         assert f"[{c['n']}]" in result["answer"]
     assert set(result["handoff"]) >= {"recommended", "reason", "urgency", "windows"}
+
+
+def test_the_same_text_twice_in_one_batched_write_serves_the_more_citable_copy(tmp_path):
+    """Both copies wait for the same write: the plain-text copy (read first, no sections) is marked a duplicate of
+    the Markdown copy (sections), in the catalog that write produces."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    source = sorted(CORPUS_DOCS.glob("*.md"))[0].read_text(encoding="utf-8")
+    body = source.split("---", 2)[2]
+    (folder / "a-copy.txt").write_text(body.replace("## ", ""), encoding="utf-8")
+    (folder / "b-original.md").write_text(source, encoding="utf-8")
+    settings = make_settings(tmp_path / "data")
+    ingestor = Ingestor(settings)
+    report = ingestor.run([folder])
+    ingestor.close()
+    assert report.count("ingested") == 2
+    docs = {d["source"]: d for d in SqliteCatalog(settings.manifest_path, readonly=True).documents()}
+    original = docs["docs/b-original.md"]
+    assert docs["docs/a-copy.txt"]["metadata"].get("duplicate_of") == original["doc_id"]
+    assert "duplicate_of" not in original["metadata"]

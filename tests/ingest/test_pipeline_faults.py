@@ -137,16 +137,23 @@ def served_versions(settings: Settings, versions: dict[str, dict[str, Version]])
 
 
 class Victim:
-    """Runs the ingest CLI in a child process, optionally killing it."""
+    """Runs the ingest CLI in a child process, optionally killing it.
 
-    def __init__(self, src: Path, data: Path, tmp: Path, env: dict[str, str] | None = None) -> None:
+    ``write_batch`` is ``CHIZAI_INGEST_WRITE_BATCH``: 1 writes each document on its own, so kill counts are
+    document counts; larger values put several documents in one write. ``env`` adds e.g. the PostgreSQL catalog
+    and the Chroma server to write to.
+    """
+
+    def __init__(self, src: Path, data: Path, tmp: Path, write_batch: int = 1, env: dict[str, str] | None = None) -> None:
         self.src, self.data, self.tmp = src, data, tmp
-        self.extra_env = env or {}  # e.g. the PostgreSQL catalog and the Chroma server to write to
+        self.write_batch = write_batch
+        self.extra_env = env or {}
         self.log: list[str] = []
 
     def env(self, **extra: str) -> dict[str, str]:
         return {
             "CHIZAI_DATA_DIR": str(self.data),
+            "CHIZAI_INGEST_WRITE_BATCH": str(self.write_batch),
             "CHIZAI_EMBED_DELAY": str(EMBED_DELAY),
             "PATH": "/usr/bin:/bin",
             "PYTHONPATH": str(REPO),
@@ -285,3 +292,25 @@ def test_sigkill_at_random_points_never_serves_a_partial_document(tmp_path: Path
     assert set(chroma_rows(settings)) == catalog.chunk_ids(), "vectors left behind by the killed runs"
     catalog.close()
     print(f"\nseed {SEED}: {'; '.join(victim.log)} ({time.monotonic() - started:.1f}s)")
+
+
+def test_sigkill_inside_a_batched_write_never_serves_a_partial_document(tmp_path: Path) -> None:
+    """Several documents per write: killed after their shared upsert, inside a swap and after one, every document
+    is whole in its one version or absent, and a plain re-run completes and collects the orphan vectors."""
+    src = tmp_path / "docs"
+    src.mkdir()
+    for path in sorted(CORPUS_DOCS.glob("*.md"))[:DOCS]:
+        (src / path.name).write_bytes(path.read_bytes())
+    settings = make_settings(tmp_path / "data")
+    victim = Victim(src, settings.data_dir, tmp_path, write_batch=12)
+    versions = {doc_id: {"old": v} for doc_id, v in expected_versions(src, settings).items()}
+    for point in ("after_upsert:2", "mid_swap:2", "after_swap:1"):
+        run = victim.run(kill_at=point)
+        assert run.returncode == -signal.SIGKILL, (victim.log, run.stderr[-2000:])
+        served = served_versions(settings, versions)
+    assert 0 < sum(v is not None for v in served.values()) < DOCS, (victim.log, served)
+    assert victim.run().returncode == 0
+    assert set(served_versions(settings, versions).values()) == {"old"}
+    catalog = SqliteCatalog(settings.manifest_path, readonly=True)
+    assert set(chroma_rows(settings)) == catalog.chunk_ids(), "vectors left behind by the killed runs"
+    catalog.close()

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from chizai.index.catalog import Catalog
+from chizai.index.catalog import SqliteCatalog
 from chizai.index.model import Section
 from chizai.text.normalize import fold
 from ingest.model import LoadedDocument
@@ -65,7 +65,7 @@ def test_ingest_reports_the_planted_lines_per_file_and_never_indexes_them(plante
     assert [name for name, _ in removed] == [FIXTURE.name, FIXTURE.name]
     assert all(any(line in reason for line in PLANTED) for _, reason in removed)
     assert first.pages_not_indexed == []
-    catalog = Catalog(settings.manifest_path, readonly=True)
+    catalog = SqliteCatalog(settings.manifest_path, readonly=True)
     indexed = fold(" ".join(r[0] for r in catalog._conn.execute("SELECT text FROM chunks")))
     stored = catalog.problems()
     catalog.close()

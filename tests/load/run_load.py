@@ -22,8 +22,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import json
-import math
 import os
 import platform
 import random
@@ -49,6 +49,8 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from assistant.messages import DISCLAIMER, REFUSALS
 from assistant.ui.pages.chat import ERROR_JA, RATE_LIMIT_JA
+from tests.load.profile import markdown as profile_markdown
+from tests.load.profile import percentile, summarise_profile
 from tests.streamlit_server import HOST, free_port, streamlit_server
 
 REPO = Path(__file__).resolve().parents[2]
@@ -180,14 +182,6 @@ class Budget:
     @property
     def exhausted(self) -> bool:
         return self.used >= self.max_requests or time.monotonic() >= self.deadline
-
-
-def percentile(values: Sequence[float], q: float) -> float | None:
-    """Nearest-rank percentile (no interpolation: with few samples p99 is the slowest one, as it should be)."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, math.ceil(q / 100 * len(ordered)) - 1))]
 
 
 def latency_summary(values: Sequence[float]) -> dict[str, float | int | None]:
@@ -461,6 +455,11 @@ class Context:
     live: int = 0
     peak_live: int = 0
     opened: int = 0
+    floors: dict[int, float] = field(default_factory=dict)  # per wave: its length if the server took no time
+
+    def idle_until(self, wave: int, seconds: float) -> None:
+        """A user of ``wave`` spent ``seconds`` in its start delay and think times (the script's own time)."""
+        self.floors[wave] = max(self.floors.get(wave, 0.0), seconds)
 
 
 async def user(
@@ -468,7 +467,7 @@ async def user(
 ) -> None:
     """One simulated person: open the chat, ask the conversation, maybe hand it off; every request is a sample."""
     await asyncio.sleep(delay)
-    op, turn = "page", 0
+    op, turn, idle = "page", 0, delay
     try:
         if not ctx.budget.take():
             return
@@ -495,11 +494,14 @@ async def user(
                     )
                     if outcome.startswith("error:") or "chat_input" not in run.widgets:
                         return
-                    await asyncio.sleep(ctx.rng.uniform(*ctx.think))
+                    think = ctx.rng.uniform(*ctx.think)
+                    idle += think
+                    await asyncio.sleep(think)
                 if hand_off:
                     await handoff(ctx, s, run, wave, n)
             finally:
                 ctx.live -= 1
+                ctx.idle_until(wave, idle)
     except TimeoutError:
         ctx.samples.append(Sample(op, "error:timeout", ctx.timeout, wave, n, turn))
     except (websockets.ConnectionClosed, OSError) as exc:
@@ -542,7 +544,15 @@ async def sample_forever(stats: ProcStats, series: list[dict[str, float]], t0: f
         await asyncio.sleep(every)
 
 
-async def drive(args: argparse.Namespace, port: int | tuple[int, ...], stats: ProcStats, log: Any) -> dict[str, Any]:
+async def drive(
+    args: argparse.Namespace,
+    port: int | tuple[int, ...],
+    stats: ProcStats,
+    log: Any,
+    on_load_start: Any = None,
+    more: Any = None,
+) -> dict[str, Any]:
+    """Warm up, then ``args.waves`` waves of users, and more while ``more()`` says so (an ingest still running)."""
     ports = port if isinstance(port, tuple) else (port,)
     t0 = time.monotonic()
     series: list[dict[str, float]] = []
@@ -565,9 +575,11 @@ async def drive(args: argparse.Namespace, port: int | tuple[int, ...], stats: Pr
     log(f"warm-up {warmup_s:.1f} s; server RSS {baseline.get('rss_mb', 0):.0f} MB")
 
     waves: list[WaveStat] = []
+    if on_load_start is not None:
+        on_load_start()  # --with-ingest: the ingest starts with the first wave
     load_start = time.monotonic()
-    for wave in range(1, args.waves + 1):
-        if budget.exhausted:
+    for wave in itertools.count(1):
+        if budget.exhausted or (wave > args.waves and not (more and more())):
             break
         w_start = time.monotonic()
         tasks = []
@@ -605,6 +617,7 @@ async def drive(args: argparse.Namespace, port: int | tuple[int, ...], stats: Pr
         "load_seconds": round(load_seconds, 2),
         "requests_sent": budget.used,
         "budget_exhausted": budget.exhausted,
+        "script_floor_seconds": round(sum(ctx.floors.values()), 2),
         "peak_concurrent_sessions": ctx.peak_live,
         "samples": ctx.samples,
         "tickets": ctx.tickets,
@@ -681,6 +694,8 @@ def summarise(args: argparse.Namespace, raw: dict[str, Any], extra: dict[str, An
         "answers": len(good),
         "answers_by_outcome": dict(Counter(s.outcome for s in answers)),
         "throughput_answers_per_s": round(len(good) / load_s, 3) if load_s > 0 else None,
+        # what the same script would reach if the server answered instantly: its start delays and think times
+        "script_ceiling_answers_per_s": round(len(good) / raw["script_floor_seconds"], 3) if raw["script_floor_seconds"] else None,
         "latency_s": {
             "answer": latency_summary([s.seconds for s in good]),
             "answer_first_turn": latency_summary([s.seconds for s in good if s.turn == 1]),
@@ -742,6 +757,8 @@ def markdown(r: dict[str, Any]) -> str:
         "",
         f"- **{r['answers']} answers in {r['load_seconds']} s → {r['throughput_answers_per_s']} answers/s**; "
         f"{r['requests_sent']} requests sent; outcomes {r['answers_by_outcome']}",
+        f"- the script's own ceiling (the same users, start delays and think times with a server that takes no time): "
+        f"{r['script_ceiling_answers_per_s']} answers/s",
         f"- server CPU per answer: {r['server_cpu_seconds_per_answer']} s",
         "",
         "| latency (s) | n | p50 | p95 | p99 | max |",
@@ -793,9 +810,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--handoff-every", type=int, default=4, help="every n-th user submits a ticket (0 = none)")
     p.add_argument(
-        "--max-requests", type=int, default=800, help="bound: script reruns sent in all (default 800)"
+        "--max-requests", type=int, help="bound: script reruns sent in all (default 800; 20000 with --with-ingest)"
     )
-    p.add_argument("--max-seconds", type=float, default=480, help="bound: seconds of load (default 480)")
+    p.add_argument("--max-seconds", type=float, help="bound: seconds of load (default 480; 1800 with --with-ingest)")
     p.add_argument("--request-timeout", type=float, default=120, help="seconds one request may take")
     p.add_argument("--think-min", type=float, default=0.5, help="pause between a user's turns, from (s)")
     p.add_argument("--think-max", type=float, default=2.0, help="… to (s)")
@@ -808,11 +825,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--data-dir", type=Path, help="use this existing index instead of the shipped corpus")
     p.add_argument("--port", type=int, default=0, help="server port on 127.0.0.1 (default: a free one)")
     p.add_argument("--results-dir", type=Path, default=RESULTS)
+    p.add_argument(
+        "--with-ingest", action="store_true",
+        help="first `python -m ingest ../shared/realdocs` alone (fresh, uncached: the yardstick), then again while "
+        "waves of users keep asking until it has finished (raises the default bounds to 20000 requests / 1800 s)",
+    )  # fmt: skip
     p.add_argument("--quiet", action="store_true")
     p.add_argument("--two-instances", action="store_true",
                    help="one and then two app instances on PostgreSQL + a Chroma server, side by side (tests/load/instances.py)")
     p.add_argument("--corpus", type=Path, help="with --two-instances: ingest this folder instead of the shipped corpus")
     args = p.parse_args(argv)
+    args.max_requests = args.max_requests or (20000 if args.with_ingest else 800)
+    args.max_seconds = args.max_seconds or (1800 if args.with_ingest else 480)
     if (
         args.users < 1
         or args.waves < 1
@@ -822,6 +846,35 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ):
         p.error("--users, --waves, --max-turns, --max-requests and --max-seconds must be positive")
     return args
+
+
+def _ingest_alongside(args: argparse.Namespace, work: Path, log: Any) -> dict[str, Any] | None:
+    """--with-ingest: the ingest alone first (the yardstick), and the run that will start with the first wave."""
+    if not args.with_ingest:
+        return None
+    from tests.load.ingest_load import BackgroundIngest, idle_throughput
+
+    idle = idle_throughput(work, args.embedder, args.max_seconds, log)
+    return {"alone": idle, "run": BackgroundIngest(work, "ingest-under-load", args.embedder)}
+
+
+def ingest_summary(ingest: dict[str, Any]) -> dict[str, Any]:
+    alone, under = ingest["alone"], ingest["under_load"]
+    ratio = under["pages_per_s"] / alone["pages_per_s"] if alone.get("pages_per_s") and under.get("pages_per_s") else None
+    return {**ingest, "throughput_ratio_under_load": round(ratio, 2) if ratio is not None else None}
+
+
+def ingest_markdown(ingest: dict[str, Any] | None) -> list[str]:
+    if not ingest:
+        return []
+    alone, under = ingest["alone"], ingest["under_load"]
+    return [
+        "", "## Ingest of ../shared/realdocs while the users ask (fresh, uncached, CHIZAI_INGEST_NICE)", "",
+        f"- alone (no chat users): {alone['pages']} pages / {alone['chunks']} chunks in {alone['seconds']} s = "
+        f"**{alone['pages_per_s']} pages/s** (load average at its end {alone['load_average']})",
+        f"- under the load: {under['pages']} pages / {under['chunks']} chunks in {under['seconds']} s = "
+        f"**{under['pages_per_s']} pages/s** → **{ingest['throughput_ratio_under_load']}** of alone",
+    ]  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -840,13 +893,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="chizai-load-") as tmp:
         work = Path(tmp)
         env = prepare_data(work, args.data_dir, args.embedder, log)
+        env["profile_path"] = str(work / "profile.jsonl")
+        ingest = _ingest_alongside(args, work, log)
         port = args.port or free_port()
         server_log = work / "streamlit.log"
         t0 = time.monotonic()
         with streamlit_server(clean_env(**env), server_log, port) as proc:
             startup = time.monotonic() - t0
             log(f"server pid {proc.pid} on http://{HOST}:{port} (healthy after {startup:.1f} s)")
-            raw = asyncio.run(drive(args, port, ProcStats(proc.pid), log))
+            warm_runs: list[int] = []
+
+            def load_starts() -> None:  # after the warm-up: its runs are not part of the profile
+                warm_runs.append(len(Path(env["profile_path"]).read_text(encoding="utf-8").splitlines()))
+                if ingest:
+                    ingest["run"].start()
+
+            running = ingest and ingest["run"].running
+            raw = asyncio.run(drive(args, port, ProcStats(proc.pid), log, load_starts, running))
+        if ingest:
+            ingest["under_load"] = ingest.pop("run").stop()
         extra = {
             "command": command,
             "load_before": load_before,
@@ -855,20 +920,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             "server_log_problems": server_log_problems(server_log),
         }
         report = summarise(args, raw, extra)
+        report["profile"] = summarise_profile(Path(env["profile_path"]), skip=warm_runs[0] if warm_runs else 0)
+        if ingest:
+            report["ingest"] = ingest_summary(ingest)
         args.results_dir.mkdir(parents=True, exist_ok=True)
+        name = "latest-with-ingest" if args.with_ingest else "latest"
         if report["errors"]["count"]:
-            shutil.copy(server_log, args.results_dir / "latest-server.log")
-    (args.results_dir / "latest.json").write_text(
+            shutil.copy(server_log, args.results_dir / f"{name}-server.log")
+    (args.results_dir / f"{name}.json").write_text(
         json.dumps(report, ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8"
     )
-    (args.results_dir / "latest.md").write_text(markdown(report), encoding="utf-8")
+    (args.results_dir / f"{name}.md").write_text(
+        "\n".join([markdown(report), *ingest_markdown(report.get("ingest")), *profile_markdown(report["profile"])]) + "\n",
+        encoding="utf-8",
+    )
     log(
         f"{report['answers']} answers, {report['throughput_answers_per_s']} answers/s, "
         f"p50/p95/p99 {report['latency_s']['answer']['p50']}/{report['latency_s']['answer']['p95']}/"
         f"{report['latency_s']['answer']['p99']} s, errors {report['errors']['count']} {report['errors']['kinds']}, "
         f"peak RSS {report['rss_mb']['peak']} MB, RSS vs sessions: {report['rss_vs_sessions']['verdict']}"
     )
-    log(f"results in {args.results_dir / 'latest.md'}")
+    log(f"results in {args.results_dir / f'{name}.md'}")
     return 0 if report["answers"] and not report["errors"]["count"] else 1
 
 

@@ -91,6 +91,9 @@ def test_two_users_two_turns_against_a_real_server(tmp_path):
     assert report["latency_s"]["answer"]["p50"] > 0 and report["throughput_answers_per_s"] > 0
     assert report["rss_mb"]["peak"] > 100 and report["waves"][0]["fds"] > 0
     assert "answers/s" in (tmp_path / "latest.md").read_text(encoding="utf-8")
+    stages = report["profile"]["answer_stages_ms"]  # the server's own per-stage profile (CHIZAI_PROFILE_PATH)
+    assert stages["total_ms"]["n"] == 4 and stages["embed_ms"]["n"] == 4 and stages["verify_ms"]["p50"] is not None
+    assert report["profile"]["other_runs_ms"]["n"] >= 2  # page loads and the handoff
 
 
 @pytest.mark.e2e

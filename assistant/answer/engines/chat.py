@@ -5,8 +5,10 @@ The model sees the passages as quoted, numbered data; whatever it writes is veri
 
 from __future__ import annotations
 
+import os
 import re
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResu
 from pydantic import PrivateAttr
 
 from assistant.answer.engines.base import Passage
+from assistant.answer.engines.trim import trim_passages
 from chizai.settings import Settings
 from chizai.text.sentences import END_OR_NEWLINE
 
@@ -25,34 +28,45 @@ QUOTE = '"""'
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 
 
-def render_passages(passages: list[Passage], limit: int = 700) -> str:
+def render_passages(passages: list[Passage], limit: int = 700, texts: list[str] | None = None) -> str:
+    """Numbered, quoted passages; ``texts`` replaces their texts (trimmed for the local model)."""
     blocks = []
-    for p in passages:
+    for i, p in enumerate(passages):
         c = p.hit.chunk
         where = f" p.{c.page}" if c.page else (f" {p.section}" if p.section else "")
-        text = p.text if len(p.text) <= limit else p.text[:limit] + "…"
+        text = texts[i] if texts is not None else p.text
+        text = text if len(text) <= limit else text[:limit] + "…"
         text = text.replace(QUOTE, "”””")  # passages cannot close their own quotation
         head = f"[{p.n}] {p.title}{where}".replace("\n", " ").replace(QUOTE, "”””")
         blocks.append(f"{head}\n{QUOTE}\n{text}\n{QUOTE}")
     return "\n\n".join(blocks)
 
 
-def build_messages(question: str, passages: list[Passage], language: str) -> list[BaseMessage]:
-    system = (PROMPTS / f"system_{'en' if language == 'en' else 'ja'}.txt").read_text(encoding="utf-8")
+def system_prompt(language: str) -> str:
+    return (PROMPTS / f"system_{'en' if language == 'en' else 'ja'}.txt").read_text(encoding="utf-8")
+
+
+def build_messages(question: str, passages: list[Passage], language: str, budget: int | None = None) -> list[BaseMessage]:
+    """System and user message; with a ``budget`` (characters) only the best passages, trimmed to the question."""
+    texts = None
+    if budget is not None:
+        trimmed = trim_passages(question, passages, budget)
+        passages, texts = [p for p, _ in trimmed], [t for _, t in trimmed]
     user = (PROMPTS / "user.txt").read_text(encoding="utf-8")
-    return [
-        SystemMessage(system),
-        HumanMessage(user.format(passages=render_passages(passages), question=question.replace(">>>", "＞＞＞"))),
-    ]
+    rendered = render_passages(passages, texts=texts)
+    return [SystemMessage(system_prompt(language)), HumanMessage(user.format(passages=rendered, question=question.replace(">>>", "＞＞＞")))]
 
 
 class ChatModelEngine:
-    def __init__(self, model: BaseChatModel, name: str) -> None:
+    """An engine around a chat model; ``budget`` trims the passages it reads (see engines.trim)."""
+
+    def __init__(self, model: BaseChatModel, name: str, budget: int | None = None) -> None:
         self.model = model
         self.name = name
+        self.budget = budget
 
     def stream(self, question: str, passages: list[Passage], language: str) -> Iterator[str]:
-        for chunk in self.model.stream(build_messages(question, passages, language)):
+        for chunk in self.model.stream(build_messages(question, passages, language, self.budget)):
             text = chunk.content if isinstance(chunk.content, str) else "".join(map(str, chunk.content))
             if text:
                 yield text
@@ -88,6 +102,8 @@ class LlamaCppChatModel(BaseChatModel):
     max_tokens: int = 700
     repeat_penalty: float = 1.1  # the 1.5B model falls into loops of one sentence without it
     seed: int = 0  # fixed: the same question and passages give the same answer, in the app and in the evals
+    system_prompt: str | None = None  # evaluated once at load, so its KV cache is reused (see _warm)
+    threads_used: int = 0  # of the last generation (see _fit_threads)
     _llm: Any = PrivateAttr(default=None)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
@@ -100,7 +116,26 @@ class LlamaCppChatModel(BaseChatModel):
             from llama_cpp import Llama
 
             self._llm = Llama(model_path=self.model_path, n_ctx=self.n_ctx, n_threads=self.n_threads, verbose=False)
+            self._warm()
         return self._llm
+
+    def _fit_threads(self) -> None:
+        """Use ``n_threads`` only when that many cores are free right now, else one. llama.cpp splits every matrix
+        product statically over its threads; with one core taken by another process, two threads read 11–13 prompt
+        tokens/s where one read 19–23 (measured at load 6–7), so a busy machine gets one thread."""
+        threads = self.n_threads if free_cores() >= self.n_threads - 0.5 else 1
+        ctx = getattr(self._model(), "_ctx", None)
+        if ctx is not None and hasattr(ctx, "set_n_threads"):
+            ctx.set_n_threads(threads, threads)
+        self.threads_used = threads
+
+    def _warm(self) -> None:
+        """Evaluate the fixed system prompt once, right after loading. llama.cpp keeps the tokens it evaluated last
+        in its KV cache and re-evaluates only what differs, and the chat template puts the system prompt first:
+        from the first question on, only the passages and the question are read (~200 tokens, ~2 s, saved)."""
+        if self.system_prompt:
+            system = {"role": "system", "content": self.system_prompt}
+            self._llm.create_chat_completion(messages=[system, {"role": "user", "content": ""}], max_tokens=1, seed=self.seed)
 
     @staticmethod
     def _convert(messages: list[BaseMessage]) -> list[dict[str, str]]:
@@ -118,6 +153,7 @@ class LlamaCppChatModel(BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         loop = _LoopGuard()
         with self._lock:  # one generation at a time per loaded model
+            self._fit_threads()
             for part in self._model().create_chat_completion(
                 messages=self._convert(messages),
                 temperature=self.temperature,
@@ -134,6 +170,21 @@ class LlamaCppChatModel(BaseChatModel):
                     yield ChatGenerationChunk(message=AIMessageChunk(content=delta))
                     if loop.repeated(delta):
                         break  # closing the stream stops generation: no minutes spent on a loop
+
+
+def free_cores(sample_s: float = 0.1) -> float:
+    """Idle CPUs over the next ``sample_s`` seconds (from /proc/stat); the CPU count where that cannot be read."""
+    def idle_total() -> tuple[int, int]:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        return fields[3] + fields[4], sum(fields)
+
+    try:
+        idle0, total0 = idle_total()
+        time.sleep(sample_s)
+        idle1, total1 = idle_total()
+    except (OSError, ValueError, IndexError):
+        return float(os.cpu_count() or 1)
+    return (os.cpu_count() or 1) * (idle1 - idle0) / max(1, total1 - total0)
 
 
 class _LoopGuard:
@@ -170,5 +221,6 @@ def local_chat_model(settings: Settings) -> BaseChatModel:
     if not path.exists():
         raise RuntimeError(f"ローカルモデルがありません / no local model at {path}: `make llm` を実行してください")
     return LlamaCppChatModel(
-        model_path=str(path), temperature=settings.llm_temperature, max_tokens=settings.llm_max_tokens, n_threads=2
+        model_path=str(path), temperature=settings.llm_temperature, max_tokens=settings.llm_max_tokens, n_threads=2,
+        system_prompt=system_prompt("ja"),
     )

@@ -71,7 +71,8 @@ def _candidates(question: str, passages: list[Passage], kind: Asks) -> list[Cand
             if not terms:
                 continue
             # the document's own keywords mark the facts it is about (秘密管理性, 追納 …): worth quoting
-            key_facts = min(sum(k in nfkc(text).lower() for k in keywords), 3)
+            normal = nfkc(text)
+            key_facts = min(sum(k in normal.lower() for k in keywords), 3)
             base = (len(terms & q_terms) + 0.1 + KEYWORD_WEIGHT * key_facts) * (1.0 if 15 <= len(text) <= 160 else 0.6)
             if text.startswith(_DEPENDENT_START):
                 base *= 0.5  # needs its neighbour to be understood
@@ -79,7 +80,7 @@ def _candidates(question: str, passages: list[Passage], kind: Asks) -> list[Cand
                 base *= 0.3
             if "誤解" in section and not _MISCONCEPTION.match(raw):
                 base *= 0.5  # a misconception section's other sentences restate the myth
-            lead = base * (1.5 if element and element.search(nfkc(text)) else 1.0)
+            lead = base * (1.5 if element and element.search(normal) else 1.0)
             lead *= 1.3 if any(s in section for s in _LEAD_SECTIONS) else 1.0
             lead *= 1.5 if rank == 0 else 1.0
             out.append(Candidate(text if text.endswith(("。", ".", "！", "？")) else text + "。", passage.n, rank, base, lead))

@@ -40,7 +40,9 @@ class Engines:
             if name == "openai":
                 self._engines[name] = ChatModelEngine(openai_chat_model(self.settings), "openai")
             elif name == "local":
-                self._engines[name] = ChatModelEngine(local_chat_model(self.settings), "local")
+                self._engines[name] = ChatModelEngine(
+                    local_chat_model(self.settings), "local", budget=self.settings.local_prompt_chars
+                )
             else:
                 raise ValueError(f"unknown engine {name!r}")
         return self._engines[name]

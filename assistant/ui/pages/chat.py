@@ -178,7 +178,7 @@ def first_screen() -> None:
 def doc_categories(assistant: Assistant, result: AnswerResult) -> list[str]:
     """Categories of the top retrieved documents (what the handoff policy was given when answering)."""
     try:
-        by_doc = {d["doc_id"]: d["metadata"].get("category", "") for d in assistant.retriever.catalog.documents()}
+        by_doc = resources.doc_categories(assistant)
     except Exception:  # noqa: BLE001 - only a routing hint
         return []
     return [by_doc.get(r["doc_id"], "") for r in result.retrieved[:3]]

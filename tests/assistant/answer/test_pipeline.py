@@ -204,3 +204,18 @@ def test_openai_compatible_endpoint_streams_a_verified_answer(corpus_index, open
     # … and is sent once the user consents
     remote.answer("営業秘密の3要件とは？私の電話は090-1234-5678です", consent_remote=True)
     assert len(_FakeOpenAI.requests) == 1
+
+
+def test_every_stage_is_timed_and_observers_see_each_result(assistant):
+    seen = []
+    assistant.observers.append(seen.append)
+    try:
+        shown = "".join(piece for piece in assistant.prepare("商標の登録にかかる期間は？").stream())
+    finally:
+        assistant.observers.remove(seen.append)
+    (result,) = seen
+    t = result.timings_ms
+    for stage in ("embed_ms", "dense_ms", "bm25_ms", "gate_ms", "engine_ms", "verify_ms", "settle_ms", "compose_ms", "shown_ms"):
+        assert t[stage] >= 0, stage
+    assert t["engine_ms"] + t["verify_ms"] + t["shown_ms"] <= t["total_ms"] + 1
+    assert shown and result.answer

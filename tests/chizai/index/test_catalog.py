@@ -89,10 +89,24 @@ def test_an_index_without_the_bigram_leg_gets_it_from_its_chunks(tmp_path) -> No
     assert upgraded.get_meta("schema") == "2"
 
 
-
 def test_claims_serialise_threads_and_processes_and_die_with_their_process(tmp_path) -> None:
     """Two ingest workers on one SQLite index take turns per document; a killed worker's claim is released."""
     path = tmp_path / "manifest.sqlite3"
     catalog = SqliteCatalog(path)
     check_claims(catalog, f"from pathlib import Path\nfrom chizai.index.catalog import SqliteCatalog\nc = SqliteCatalog(Path({str(path)!r}))")
+    catalog.close()
+
+
+def test_fetched_chunks_do_not_share_a_metadata_object(tmp_path) -> None:
+    """Metadata is parsed once per document version (a cache), yet every chunk gets a dict of its own."""
+    from chizai.index.model import Chunk, Section
+
+    catalog = SqliteCatalog(tmp_path / "manifest.sqlite3")
+    chunks = [Chunk(f"c{i}", "doc", f"本文{i}", i, Section(f"本文{i}"), {}) for i in range(2)]
+    catalog.replace_document(doc_id="doc", source="d.md", path="d.md", content_hash="h", title="題名",
+                             metadata={"category": "patent"}, pages_total=1, chunks=chunks, terms=[["本文"], ["本文"]])
+    first = catalog.fetch_chunks(["c0", "c1"])
+    first["c0"].metadata["category"] = "changed"
+    assert first["c1"].metadata["category"] == "patent"
+    assert catalog.fetch_chunks(["c0"])["c0"].metadata == {"category": "patent"}
     catalog.close()
