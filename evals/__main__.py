@@ -350,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument(
             "--systems",
             default=None,
-            help="comma-separated retrieval systems (default: bm25,dense,hybrid-weighted,hybrid-rrf,naive)",
+            help="comma-separated retrieval systems (default: bm25,dense,hybrid-weighted,hybrid-rrf,hybrid-learned,naive)",
         )
 
     run = sub.add_parser("run", help="evaluate one gold set")

@@ -1,13 +1,14 @@
 """The regression gate run by ``make test``: a fast subset compared with committed baselines.
 
 Subsets: every third core item and every adversarial item, against the cache index of the shipped corpus, with
-the retrieval systems bm25 / dense / hybrid-weighted / hybrid-rrf and the extractive engine (deterministic, no
+the retrieval systems bm25 / dense / hybrid-weighted / hybrid-rrf / hybrid-learned (the default) and the extractive engine (deterministic, no
 LLM). Each baseline (evals/baselines/<name>.json) stores its per-item records, so the gate re-aggregates both
 sides over the items they share: adding gold items never breaks the gate, it just leaves the new items ungated
 until ``python -m evals gate --update-baselines`` (explicit, reviewed in the diff).
 
-A metric fails when it drops by more than its tolerance (absolute, on a 0–1 scale);
-latency fails when p95 grows
+A metric fails when it drops by more than its tolerance (absolute, on a 0–1 scale) and by more than one item's
+worth (1/n): the same code on the same index was measured to move one item between runs (hit@1 0.725 and 0.739 on
+core_fast), and on the 26 adversarial items one item is 0.038. Metrics with no tolerance stay strict. Latency fails when p95 grows
 beyond max(2 × baseline, baseline + 1000 ms), since the machines are shared.
 """
 
@@ -24,7 +25,7 @@ from evals.gold import GoldItem, resolve_gold
 from evals.metrics.summary import summarise_answers, summarise_retrieval
 
 BASELINES = Path(__file__).resolve().parent / "baselines"
-GATE_SYSTEMS = ("bm25", "dense", "hybrid-weighted", "hybrid-rrf")
+GATE_SYSTEMS = ("bm25", "dense", "hybrid-weighted", "hybrid-rrf", "hybrid-learned")
 GATE_ENGINE = "extractive"
 RETRIEVAL_METRICS = ("hit@1", "hit@5", "hit@10", "mrr", "ndcg@10")
 
@@ -110,18 +111,20 @@ def compare(baseline: dict[str, Any], current: dict[str, Any]) -> tuple[list[dic
         )
 
     before, now = pick(baseline["records"]), pick(current["records"])
+    one_item = 1 / max(len(common), 1)
     rows = []
     for key, tol in TOLERANCES.items():
         b, c = before.get(key), now.get(key)
         if b is None:
             continue
+        allowed = max(tol, one_item) if tol > 0 else 0.0
         if c is None:
             ok = False
         elif key in LOWER_IS_BETTER:
-            ok = c <= b + tol + 1e-9
+            ok = c <= b + allowed + 1e-9
         else:
-            ok = c >= b - tol - 1e-9
-        rows.append({"metric": key, "baseline": b, "now": c, "tolerance": tol, "ok": ok})
+            ok = c >= b - allowed - 1e-9
+        rows.append({"metric": key, "baseline": b, "now": c, "tolerance": round(allowed, 3), "ok": ok})
     b, c = before.get(LATENCY_KEY), now.get(LATENCY_KEY)
     if b is not None and c is not None:
         limit = max(b * LATENCY_FACTOR, b + LATENCY_SLACK_MS)

@@ -26,7 +26,7 @@ from evals.metrics.behaviour import behaviour_ok, refusal_correct
 from evals.metrics.handoff import window_routed
 from evals.metrics.retrieval import article_matches, distinct, page_key, ranking_scores
 
-SYSTEMS = ("bm25", "dense", "hybrid-weighted", "hybrid-rrf", "naive")
+SYSTEMS = ("bm25", "dense", "hybrid-weighted", "hybrid-rrf", "hybrid-learned", "naive")
 RETRIEVE_K = 20  # chunks asked for: with at most 2 per document that is ≥ 10 distinct documents
 RANKED_KEPT = 10
 BOILERPLATE = (
@@ -63,6 +63,7 @@ def hybrid_variants(settings: Settings) -> dict[str, Settings]:
     return {
         "hybrid-weighted": settings.model_copy(update={"fusion": "weighted"}),
         "hybrid-rrf": settings.model_copy(update={"fusion": "rrf"}),
+        "hybrid-learned": settings.model_copy(update={"fusion": "learned"}),
     }
 
 
@@ -96,6 +97,9 @@ def make_systems(
         elif name in ("hybrid-weighted", "hybrid-rrf"):
             variant = hybrid_variants(settings)[name]
             systems.search[name] = legs(HybridRetriever(variant, embedder=embedder), ("dense", "bm25"))
+        elif name == "hybrid-learned":  # the shipped default: the learned combiner over all three legs
+            variant = hybrid_variants(settings)[name]
+            systems.search[name] = legs(HybridRetriever(variant, embedder=embedder), ("dense", "bm25", "bigram"))
         elif name == "naive":
             if naive is None:
                 systems.notes.append("naive baseline not available for this gold set")

@@ -211,7 +211,7 @@ class Ingestor:
         if progress:
             progress(len(files), len(files), "")
         if prune:
-            report.pruned = self._prune()
+            report.pruned = self._prune(set(seen_ids))
         report.orphans_removed = self.collect_garbage()
         report.seconds = time.time() - started
         report.stages = self.clock.rounded()
@@ -440,10 +440,12 @@ class Ingestor:
                             [_chroma_metadata(p.doc, p.chunks[i]) for i in lost],
                         )
 
-    def _prune(self) -> list[str]:
+    def _prune(self, seen: set[str]) -> list[str]:
+        """Documents whose file is gone. One this run found unchanged at another path (the same corpus in another
+        checkout sharing the machine's cache index) is not gone, whatever path the catalog remembers."""
         pruned = []
         for doc in self.catalog.documents():
-            if not os.path.exists(doc["path"]):
+            if doc["doc_id"] not in seen and not os.path.exists(doc["path"]):
                 with self.catalog.claim(doc["doc_id"]):
                     ids = self.catalog.chunk_ids(doc["doc_id"])
                     self.catalog.delete_document(doc["doc_id"])

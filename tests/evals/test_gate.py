@@ -66,8 +66,8 @@ def test_identical_runs_pass():
 
 
 def test_drop_beyond_tolerance_fails_and_names_the_metric():
-    # one of ten items loses its gold document from rank 1 to rank 3: hit@1 drops by 0.1 > 0.02
-    rows, _ = gate.compare(_doc(), _doc(retrieval_ranks={"q5": 3}))
+    # two of ten items lose their gold document from rank 1 to rank 3: hit@1 drops by 0.2 > one item's 0.1
+    rows, _ = gate.compare(_doc(), _doc(retrieval_ranks={"q5": 3, "q6": 3}))
     failed = _failed(rows)
     assert "retrieval.hybrid-weighted.hit@1" in failed
     assert "retrieval.hybrid-weighted.mrr" in failed
@@ -77,12 +77,21 @@ def test_drop_beyond_tolerance_fails_and_names_the_metric():
 def test_key_point_drop_within_tolerance_passes():
     rows, _ = gate.compare(_doc(), _doc({"q1": {"kp_coverage": 0.9}}))  # mean drops by 0.01 ≤ 0.02
     assert not _failed(rows)
-    rows, _ = gate.compare(_doc(), _doc({"q1": {"kp_coverage": 0.5}}))  # drops by 0.05
+    rows, _ = gate.compare(_doc(), _doc({"q1": {"kp_coverage": 0.5}, "q2": {"kp_coverage": 0.4}}))  # by 0.11
     assert _failed(rows) == ["answers.key_point_coverage"]
 
 
+def test_one_item_moving_is_within_the_gate_but_not_for_strict_metrics():
+    """Measured: the same code and index moved one item between runs; a gate on 26 items must not fail on that."""
+    rows, _ = gate.compare(_doc(), _doc(retrieval_ranks={"q5": 3}))  # hit@1 drops by exactly one item (0.1)
+    assert not _failed(rows)
+    assert {r["tolerance"] for r in rows if r["metric"].startswith("retrieval.")} == {0.1}
+    rows, _ = gate.compare(_doc(), _doc({"q4": {"language_match": False}}))  # tolerance 0: one item fails
+    assert _failed(rows) == ["answers.language_match"]
+
+
 def test_missed_handoff_fails():
-    rows, _ = gate.compare(_doc(), _doc({"q0": {"handoff_pred": False}}))
+    rows, _ = gate.compare(_doc(), _doc({"q0": {"handoff_pred": False}, "q1": {"handoff_pred": False}}))
     assert "answers.handoff_recall" in _failed(rows)
     assert "answers.handoff_f1" in _failed(rows)
 

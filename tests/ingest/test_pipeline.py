@@ -91,6 +91,15 @@ def test_statute_paragraph_is_retrievable_with_its_label(realdocs_index):
     assert "不正競争防止法 第2条第6項" in [h.chunk.section for h in hits]
 
 
+def test_a_definition_question_cites_the_defining_paragraph_first(realdocs_index):
+    """Issue 16's report: the long article that mentions 営業秘密 most often (第2条第1項) came before the
+    paragraph that defines it, and the plain-text copy of the same law took the other places."""
+    settings, _ = realdocs_index
+    hits = HybridRetriever(settings).search("不正競争防止法で営業秘密はどう定義されていますか", k=5)
+    assert hits[0].chunk.section == "不正競争防止法 第2条第6項", [h.chunk.section for h in hits]
+    assert not [h.chunk.source for h in hits if h.chunk.source.startswith("405AC") and h.chunk.source.endswith(".txt")]
+
+
 def test_image_only_pages_are_not_in_the_index(realdocs_index):
     settings, _ = realdocs_index
     catalog = SqliteCatalog(settings.manifest_path, readonly=True)
@@ -122,6 +131,25 @@ def test_reingest_is_a_noop_and_changed_file_replaces_its_chunks(small_corpus, t
     target.unlink()
     pruned = ingestor.run([small_corpus], prune=True)
     assert pruned.pruned and doc_id not in _consistent(settings)
+    ingestor.close()
+
+
+def test_the_same_files_in_a_moved_checkout_are_not_pruned(small_corpus, tmp_path):
+    """Two checkouts share the machine's cache index: files found unchanged under a new path stay, though the
+    catalog still remembers the path they were first ingested from, which is gone."""
+    import shutil
+
+    settings = make_settings(tmp_path / "data")
+    first_copy = tmp_path / "checkout-a" / "docs"
+    shutil.copytree(small_corpus, first_copy)
+    ingestor = Ingestor(settings)
+    assert ingestor.run([first_copy]).count("ingested") == 5
+    moved = tmp_path / "checkout-b" / "docs"
+    shutil.copytree(first_copy, moved)
+    shutil.rmtree(first_copy.parent)
+    again = ingestor.run([moved], prune=True)
+    assert again.count("unchanged") == 5 and again.pruned == []
+    assert len(_consistent(settings)) == 5
     ingestor.close()
 
 
