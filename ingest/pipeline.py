@@ -169,6 +169,7 @@ class _Prepared:
     vectors: list[list[float]]
     terms: list[list[str]]
     removed: int  # lines the injection screen removed
+    outcome: FileOutcome  # said "ingested"; "unchanged" if another worker swapped this version in first
 
 
 class Ingestor:
@@ -235,6 +236,7 @@ class Ingestor:
     def _start_run(self) -> None:
         self.clock = StageClock()
         self._pending: list[_Prepared] = []
+        self._swapped: set[str] = set()  # documents this run swapped in
         self._known = {d["path"]: d for d in self.catalog.documents()}
         self._old_problems: dict[str, list[Problem]] = defaultdict(list)
         for p in self.catalog.problems():
@@ -323,9 +325,10 @@ class Ingestor:
                 return FileOutcome(source, "failed", "索引できる本文がありません / no indexable text (all pages empty or garbage)")
             twins = IngestReport()
             self._mark_twins(doc, twins)
-            self._prepare(doc, chunks, path_key, fingerprint, len(removed))
+            outcome = FileOutcome(source, "ingested", pages=doc.pages_total, chunks=len(chunks), doc_id=doc.doc_id)
+            self._prepare(doc, chunks, path_key, fingerprint, len(removed), outcome)
         report.problems.extend(removed + twins.problems)
-        return FileOutcome(source, "ingested", pages=doc.pages_total, chunks=len(chunks), doc_id=doc.doc_id)
+        return outcome
 
     def _mark_twins(self, doc: LoadedDocument, report: IngestReport) -> None:
         """Same text as an indexed document: keep the more citable copy served, mark the other, report it."""
@@ -377,13 +380,15 @@ class Ingestor:
         self.clock.add("embed", time.perf_counter() - t0)
         return vectors
 
-    def _prepare(self, doc: LoadedDocument, chunks: list[Chunk], path_key: str, fingerprint: str, removed: int) -> None:
+    def _prepare(
+        self, doc: LoadedDocument, chunks: list[Chunk], path_key: str, fingerprint: str, removed: int, outcome: FileOutcome
+    ) -> None:
         """Embed and tokenise the document, and queue it for the next write (:meth:`_write`)."""
         embedding = _in_background(self._embed, [_dense_text(doc, c) for c in chunks])  # tokenising meanwhile
         t0 = time.perf_counter()
         terms = [self.tokenizer.tokens(_keyword_text(doc, c)) for c in chunks]
         self.clock.add("tokenise", time.perf_counter() - t0)
-        self._pending.append(_Prepared(doc, chunks, path_key, fingerprint, embedding.result(), terms, removed))
+        self._pending.append(_Prepared(doc, chunks, path_key, fingerprint, embedding.result(), terms, removed, outcome))
 
     def _write(self) -> None:
         """Write the queued documents (retried as a whole when the catalog fails transiently: every step of
@@ -407,7 +412,9 @@ class Ingestor:
         for p in pending:
             with self.catalog.claim(p.doc.doc_id):
                 if self.catalog.document_hash(p.doc.doc_id) == p.fingerprint:
-                    continue  # swapped by an earlier attempt or another worker
+                    if p.outcome.status == "ingested" and p.doc.doc_id not in self._swapped:
+                        p.outcome.status, p.outcome.chunks = "unchanged", 0  # another worker swapped it in first
+                    continue  # or an earlier attempt of this write did
                 old_ids = self.catalog.chunk_ids(p.doc.doc_id)
                 self.catalog.replace_document(
                     doc_id=p.doc.doc_id,
@@ -421,6 +428,7 @@ class Ingestor:
                     terms=p.terms,
                 )
                 stale |= old_ids - {c.chunk_id for c in p.chunks}
+                self._swapped.add(p.doc.doc_id)
         if stale:
             self.vectors.delete(sorted(stale))
         self._restore_collected(pending, set(new_ids))

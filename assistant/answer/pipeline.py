@@ -115,6 +115,7 @@ class _Trace:
     notices: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     engine_failed: bool = False
+    shown: bool = False  # a piece of the engine's answer reached the caller
 
 
 class Turn:
@@ -163,6 +164,8 @@ class Turn:
         yield from self._generate(engine, passages, allowed, trace, gate)  # generate → verify, sentence by sentence
         t0 = time.perf_counter()
         verification, used = self._settle(gate, engine, passages, trace)
+        if used != engine.name and not trace.shown:  # the model's answer withheld whole: the documents' answer
+            yield from verification.text.splitlines(keepends=True)  # streamed too (a terminal shows only pieces)
         t1 = time.perf_counter()
         answer, citations = compose(verification.text, passages, self.a.retriever.catalog, allowed, trace.language)
         trace.timings.update(settle_ms=(t1 - t0) * 1000, compose_ms=(time.perf_counter() - t1) * 1000)
@@ -201,6 +204,7 @@ class Turn:
         verified = gate.feed(engine_stream)
         for piece in filter_link_stream(verified, allowed, trace.language):
             timings.setdefault("first_token_ms", (time.perf_counter() - self._t0) * 1000)
+            trace.shown = True
             t1 = time.perf_counter()
             yield piece
             shown += time.perf_counter() - t1

@@ -107,6 +107,17 @@ def test_answer_with_nothing_grounded_falls_back_to_extractive(assistant):
     assert "神殿" not in result.answer and result.grounded_ratio == 1.0
 
 
+def test_a_model_answer_withheld_whole_streams_the_documents_answer(assistant):
+    """A terminal shows only the stream: when nothing of the model's answer passed, the fallback is streamed."""
+    turn = _fake(assistant, "月の裏側には知財の神殿があります[1]。火星で特許を取りましょう[2]。").prepare(
+        "営業秘密の3要件とは", engine="fake"
+    )
+    pieces = list(turn.stream())
+    assert turn.result is not None and turn.result.engine == "fake→extractive"
+    assert len(pieces) >= 2 and "神殿" not in "".join(pieces)
+    assert "".join(pieces).strip().splitlines()[0] in turn.result.answer
+
+
 def test_links_written_by_the_model_never_reach_the_user(assistant):
     """Outside URLs go from the stream and from the kept model answer; the source's own metadata URL stays."""
     from chizai.text.sentences import sentences
