@@ -40,8 +40,19 @@ def _ms(summary: dict | None, key: str) -> str:
 
 
 def render_markdown(results: dict) -> str:
-    m = results.get("machine", {})
+    """The report: header and targets, then one section per bench part that ran."""
+    lines = _header(results) + targets.markdown(results)
+    for section in (_ingest_section, _scale_section, _comparison_section):
+        lines += section(results)
+    lines += postgres.markdown(results.get("postgres"))
+    lines += _phases_section(results) + _versions_section(results)
+    return "\n".join(lines)
+
+
+def _header(results: dict) -> list[str]:
+    """Title, machine, load averages (with a warning when the CPU was contended)."""
     lines: list[str] = []
+    m = results.get("machine", {})
     kind = results.get("kind", "full")
     lines.append(f"# 知財フロント benchmark ({kind} run, {results.get('started_at', '?')})")
     lines.append("")
@@ -70,8 +81,12 @@ def render_markdown(results: dict) -> str:
         "All latencies are medians (p50) and 95th percentiles of one timed search per gold question in a single run."
     )
     lines.append("")
-    lines += targets.markdown(results)
+    return lines
 
+
+def _ingest_section(results: dict) -> list[str]:
+    """1. Ingest throughput over realdocs, per file in a fold."""
+    lines: list[str] = []
     ingest = results.get("ingest")
     if ingest:
         lines.append("## 1. Ingest throughput (shared/realdocs → fresh data dir)")
@@ -122,7 +137,12 @@ def render_markdown(results: dict) -> str:
             lines.append("")
             lines.append("</details>")
             lines.append("")
+    return lines
 
+
+def _scale_section(results: dict) -> list[str]:
+    """2. Retrieval latency by index size (real and synthetic tiers) and the latency target."""
+    lines: list[str] = []
     queries = results.get("queries")
     scale = results.get("scale")
     if scale:
@@ -214,7 +234,12 @@ def render_markdown(results: dict) -> str:
                     f"Target: {target['description']} — not measured in this run (no {target['size']:,}-chunk index)."
                 )
             lines.append("")
+    return lines
 
+
+def _comparison_section(results: dict) -> list[str]:
+    """3. Hybrid vs the naive LangChain baseline on the shipped corpus."""
+    lines: list[str] = []
     comp = results.get("comparison")
     if comp:
         lines.append("## 3. Hybrid vs the naive LangChain baseline (shipped corpus)")
@@ -266,9 +291,12 @@ def render_markdown(results: dict) -> str:
             f"hit@5 ×{_f(ratios['hit@5_hybrid_over_naive'], 2)} ({_f(ratios['hit@5_hybrid_minus_naive'], 3)} absolute)."
         )
         lines.append("")
+    return lines
 
-    lines += postgres.markdown(results.get("postgres"))
 
+def _phases_section(results: dict) -> list[str]:
+    """Seconds, CPU, load and memory per phase."""
+    lines: list[str] = []
     phases = results.get("phases") or {}
     if phases:
         lines.append("## Phases")
@@ -290,14 +318,20 @@ def render_markdown(results: dict) -> str:
         lines.append("")
         lines.append(f"Peak RSS method: {results.get('memory_method', '?')}.")
         lines.append("")
+    return lines
 
+
+def _versions_section(results: dict) -> list[str]:
+    """Package versions and platform."""
+    lines: list[str] = []
+    m = results.get("machine", {})
     packages = m.get("packages") or {}
     if packages:
         lines.append("## Versions")
         lines.append("")
         lines.append(", ".join(f"{k} {v}" for k, v in packages.items()) + f"; {m.get('platform', '')}.")
         lines.append("")
-    return "\n".join(lines)
+    return lines
 
 
 def write(results: dict, out_dir: Path = RESULTS_DIR) -> dict[str, Path]:

@@ -158,59 +158,17 @@ class WindowRanker:
             required = self.window_requires_reason.get(w.id)
             if required and not named and not required & set(reasons):
                 continue
-            score = 0.0
             why: list[str] = []
-            # A specialist (e.g. overseas only) that handles "legal-judgment" is not the place for an
-            # unrelated contract question: handles count fully only for windows on topic or broad ones.
-            window_cats = [t for t in w.topics if t in self.categories]
-            on_topic = any(c in window_cats for c, _ in topic_scores)
-            broad = len(window_cats) >= 3 and not topic_scores
-            relevance = 1.0 if (on_topic or broad or not window_cats) else 0.5
-            for i, code in enumerate(reasons):
-                rw = 1.0 if i == 0 else 0.6
-                reason = self.reasons.get(code)
-                if reason is None:
-                    continue
-                hit = next((h for h in reason.handles if h in w.handles), None)
-                if hit:
-                    score += 3 * rw * relevance
-                    if HANDLES_JA.get(hit) and HANDLES_JA[hit] not in why:
-                        why.append(HANDLES_JA[hit])
-                if w.id in reason.prefer_windows:
-                    score += 2 * rw
-            topic_part, prefer_part = 0.0, 0.0
-            covered: list[str] = []
-            for rank, (cid, s) in enumerate(topic_scores):
-                tw = min(1.0, s) * (1.0 if rank == 0 else 0.7)
-                if cid in w.topics:
-                    topic_part += 2 * tw
-                    if cid in self.categories and cid != "support":
-                        covered.append(self.categories[cid].label_ja)
-                if cid in self.categories and w.id in self.categories[cid].prefer_windows:
-                    prefer_part += tw
-            score += min(topic_part, 3.0) + min(prefer_part, 2.0)
-            words = [t for t in w.topics if t not in self.categories and len(t) >= 2 and t in norm]
-            score += min(len(words), 2)
+            score = self._reason_score(w, reasons, topic_scores, why)
             if named:
                 score += 2.0
                 why.append("ご質問で名前が挙がった相談先です")
+            score += self._topic_score(w, topic_scores, norm, why)
             if "general" in w.handles:
                 score += 0.5
-            if covered:
-                why.append("分野: " + "、".join(covered[:2]))
-            if words:
-                why.append("関連: " + "、".join(f"「{t}」" for t in words[:2]))
             if w.cost and "無料" in w.cost:
                 why.append("相談無料")
-            if prefecture:
-                if isinstance(w.prefectures, list) and prefecture in w.prefectures:
-                    score += 3.0  # a window dedicated to the user's prefecture beats a nationwide one
-                    why.append(f"{prefecture}で利用できます")
-                elif w.is_network:
-                    score += 0.5
-                    why.append(f"{prefecture}の窓口は公式の一覧ページで確認できます")
-            elif w.is_network:
-                why.append("お近くの窓口は公式の一覧ページで確認できます")
+            score += _place_score(w, prefecture, why)
             scored.append((score, idx, w, "。".join(why) + ("。" if why else ""), named))
 
         picked = [t for t in scored if t[0] >= self.min_window_score]
@@ -234,3 +192,59 @@ class WindowRanker:
             )
             for score, _, w, why, _named in picked[: self.max_windows]
         ]
+
+    def _reason_score(
+        self, w: Window, reasons: Sequence[str], topic_scores: Sequence[tuple[str, float]], why: list[str]
+    ) -> float:
+        """Handles the reason (+3, the first reason fully, the others at 0.6) and preferred for it (+2).
+
+        A specialist (e.g. overseas only) that handles "legal-judgment" is not the place for an unrelated contract
+        question: handles count fully only for windows on topic or broad ones."""
+        window_cats = [t for t in w.topics if t in self.categories]
+        on_topic = any(c in window_cats for c, _ in topic_scores)
+        broad = len(window_cats) >= 3 and not topic_scores
+        relevance = 1.0 if (on_topic or broad or not window_cats) else 0.5
+        score = 0.0
+        for i, code in enumerate(reasons):
+            rw = 1.0 if i == 0 else 0.6
+            reason = self.reasons.get(code)
+            if reason is None:
+                continue
+            hit = next((h for h in reason.handles if h in w.handles), None)
+            if hit:
+                score += 3 * rw * relevance
+                if HANDLES_JA.get(hit) and HANDLES_JA[hit] not in why:
+                    why.append(HANDLES_JA[hit])
+            if w.id in reason.prefer_windows:
+                score += 2 * rw
+        return score
+
+    def _topic_score(self, w: Window, topic_scores: Sequence[tuple[str, float]], norm: str, why: list[str]) -> float:
+        """Covers the topic (≤ +3), preferred for it (≤ +2), topic words of the window in the question (≤ +2)."""
+        topic_part, prefer_part = 0.0, 0.0
+        covered: list[str] = []
+        for rank, (cid, s) in enumerate(topic_scores):
+            tw = min(1.0, s) * (1.0 if rank == 0 else 0.7)
+            if cid in w.topics:
+                topic_part += 2 * tw
+                if cid in self.categories and cid != "support":
+                    covered.append(self.categories[cid].label_ja)
+            if cid in self.categories and w.id in self.categories[cid].prefer_windows:
+                prefer_part += tw
+        words = [t for t in w.topics if t not in self.categories and len(t) >= 2 and t in norm]
+        if covered:
+            why.append("分野: " + "、".join(covered[:2]))
+        if words:
+            why.append("関連: " + "、".join(f"「{t}」" for t in words[:2]))
+        return min(topic_part, 3.0) + min(prefer_part, 2.0) + min(len(words), 2)
+
+
+def _place_score(w: Window, prefecture: str | None, why: list[str]) -> float:
+    """A window dedicated to the user's prefecture (+3) beats a nationwide one; a network has an office there (+0.5)."""
+    if prefecture and isinstance(w.prefectures, list) and prefecture in w.prefectures:
+        why.append(f"{prefecture}で利用できます")
+        return 3.0
+    if w.is_network:
+        why.append(f"{prefecture}の窓口は公式の一覧ページで確認できます" if prefecture else "お近くの窓口は公式の一覧ページで確認できます")
+        return 0.5 if prefecture else 0.0
+    return 0.0
