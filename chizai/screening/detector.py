@@ -154,12 +154,15 @@ class InstructionDetector:
     def unit_scores(self, units: Sequence[str]) -> np.ndarray:
         """Decision values of normalised units (lines or sentences); prefiltered and empty units get -inf."""
         with self._lock:
-            todo = [u for u in dict.fromkeys(units) if u and u not in self._cache]
+            known = {u: self._cache[u] for u in dict.fromkeys(units) if u and u in self._cache}
+            todo = [u for u in dict.fromkeys(units) if u and u not in known]
             if todo:
+                fresh = dict(zip(todo, self._score(todo), strict=True))
                 if len(self._cache) + len(todo) > CACHE_SIZE:
-                    self._cache.clear()
-                self._cache.update(zip(todo, self._score(todo), strict=True))
-            return np.asarray([self._cache[u] if u else -np.inf for u in units], dtype=np.float64)
+                    self._cache.clear()  # the units of this call are kept in `known`, not read back from the cache
+                self._cache.update(fresh)
+                known.update(fresh)
+            return np.asarray([known[u] if u else -np.inf for u in units], dtype=np.float64)
 
     def _score(self, units: list[str]) -> np.ndarray:
         out = np.full(len(units), -np.inf)
