@@ -17,6 +17,29 @@ def settle(page: Any) -> None:
     expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning", timeout=TIMEOUT_MS)
 
 
+def download(page: Any, button: str) -> Any:
+    """Click a download button once the page is idle; click once more if no file comes.
+
+    In one CI run (of many) on the phone viewport a click right after a page change gave no download: the deferred
+    file belonged to the run the click interrupted. A person clicks again; so does the test, and a button that never
+    downloads still fails."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import expect
+
+    target = page.get_by_role("button", name=button)
+    expect(target).to_be_enabled(timeout=TIMEOUT_MS)
+    settle(page)
+    try:
+        with page.expect_download(timeout=TIMEOUT_MS // 3) as first:
+            target.click()
+        return first.value
+    except PlaywrightTimeout:
+        settle(page)
+        with page.expect_download(timeout=TIMEOUT_MS) as second:
+            target.click()
+        return second.value
+
+
 def open_app(page: Any, url: str) -> None:
     page.goto(url)
     settle(page)

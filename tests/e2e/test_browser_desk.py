@@ -17,7 +17,7 @@ from urllib.parse import quote
 import pytest
 
 from assistant.handoff import build_sheet
-from tests.e2e.browser import box, choose, in_view, log_in, settle
+from tests.e2e.browser import box, choose, download, in_view, log_in, settle
 
 pytestmark = pytest.mark.e2e
 FLOW = "desk"
@@ -118,9 +118,7 @@ def test_desk_login_detour_queue_ticket_notes_and_csv(screen, app):
     # 6. The CSV: names for 分野 and 窓口, the notes, and the consented contact details.
     page.get_by_role("link", name="受付一覧に戻る").first.click()
     settle(page)
-    with page.expect_download() as download:
-        page.get_by_role("button", name="CSV をダウンロード（Excel 対応）").click()
-    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    text = Path(download(page, "CSV をダウンロード（Excel 対応）").path()).read_text(encoding="utf-8-sig")
     rows = {r["受付番号"]: r for r in csv.DictReader(io.StringIO(text))}
     assert rows[urgent.public_no]["窓口"] == "日本弁理士会の知財相談、INPIT 知財総合支援窓口"
     assert rows[urgent.public_no]["分野"] != "dispute" and rows[urgent.public_no]["電話番号"] == "090-1234-5678"
