@@ -154,14 +154,14 @@ class InstructionDetector:
     def unit_scores(self, units: Sequence[str]) -> np.ndarray:
         """Decision values of normalised units (lines or sentences); prefiltered and empty units get -inf."""
         with self._lock:
-            known = {u: self._cache[u] for u in dict.fromkeys(units) if u and u in self._cache}
-            todo = [u for u in dict.fromkeys(units) if u and u not in known]
+            distinct = [u for u in dict.fromkeys(units) if u]
+            known = {u: self._cache[u] for u in distinct if u in self._cache}
+            todo = [u for u in distinct if u not in known]
             if todo:
-                fresh = dict(zip(todo, self._score(todo), strict=True))
+                known.update(zip(todo, self._score(todo), strict=True))
                 if len(self._cache) + len(todo) > CACHE_SIZE:
-                    self._cache.clear()  # the units of this call are kept in `known`, not read back from the cache
-                self._cache.update(fresh)
-                known.update(fresh)
+                    self._cache.clear()  # this call reads its scores from `known`, never back from the cache
+                self._cache.update((u, known[u]) for u in todo)
             return np.asarray([known[u] if u else -np.inf for u in units], dtype=np.float64)
 
     def _score(self, units: list[str]) -> np.ndarray:

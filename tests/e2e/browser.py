@@ -20,9 +20,9 @@ def settle(page: Any) -> None:
 def download(page: Any, button: str) -> Any:
     """Click a download button once the page is idle; click once more if no file comes.
 
-    In one CI run (of many) on the phone viewport a click right after a page change gave no download: the deferred
-    file belonged to the run the click interrupted. A person clicks again; so does the test, and a button that never
-    downloads still fails."""
+    In one CI run (of many) on the phone viewport a click right after a page change gave no download — most likely
+    the deferred file belonged to a script run the click interrupted; it did not recur locally. A person clicks
+    again; so does the test, and a button that never downloads still fails."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect
 

@@ -117,7 +117,6 @@ def test_desk_login_detour_queue_ticket_notes_and_csv(screen, app):
 
     # 6. The CSV: names for 分野 and 窓口, the notes, and the consented contact details.
     page.get_by_role("link", name="受付一覧に戻る").first.click()
-    settle(page)
     text = Path(download(page, "CSV をダウンロード（Excel 対応）").path()).read_text(encoding="utf-8-sig")
     rows = {r["受付番号"]: r for r in csv.DictReader(io.StringIO(text))}
     assert rows[urgent.public_no]["窓口"] == "日本弁理士会の知財相談、INPIT 知財総合支援窓口"
